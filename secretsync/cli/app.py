@@ -1,0 +1,121 @@
+"""What every command gets: consoles, the environment, the map, where output goes."""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import TYPE_CHECKING, TextIO
+
+from secretsync.errors import ConfigError
+from secretsync.masking import Redactor
+
+if TYPE_CHECKING:
+    import httpx
+    from rich.console import Console
+
+    from secretsync.secret_map import SecretMap
+
+__all__ = ["MAP_ENV_VAR", "App", "find_map"]
+
+MAP_ENV_VAR = "SECRETSYNC_MAP"
+DEFAULT_MAP = Path("config") / "secret_map.yaml"
+
+
+def find_map(start: Path, environ: Mapping[str, str]) -> Path:
+    """``$SECRETSYNC_MAP``, else ``config/secret_map.yaml`` in ``start`` or a parent."""
+    if environ.get(MAP_ENV_VAR):
+        return Path(environ[MAP_ENV_VAR])
+    for folder in (start, *start.parents):
+        candidate = folder / DEFAULT_MAP
+        if candidate.is_file():
+            # Relative, so messages and report locations read like the repository.
+            return Path(os.path.relpath(candidate, start))
+    raise ConfigError(
+        f"no {DEFAULT_MAP.as_posix()} in {start} or any folder above it",
+        hint=f"pass --map PATH or set {MAP_ENV_VAR}",
+    )
+
+
+@dataclass
+class App:
+    """The context a command runs in; built once by ``main`` (or by ``demo`` and tests)."""
+
+    environ: Mapping[str, str] = field(default_factory=lambda: dict(os.environ))
+    stdout: TextIO = field(default_factory=lambda: sys.stdout)
+    stderr: TextIO = field(default_factory=lambda: sys.stderr)
+    stdin: TextIO = field(default_factory=lambda: sys.stdin)
+    map_option: Path | None = None
+    verbosity: int = 0  # -1 quiet, 0 normal, 1+ verbose
+    color: bool = True
+    cwd: Path = field(default_factory=Path.cwd)
+    transport: httpx.AsyncBaseTransport | None = None
+    redactor: Redactor = field(default_factory=Redactor)
+    _map: SecretMap | None = field(default=None, init=False, repr=False)
+
+    # Consoles are built on first use: importing rich costs start-up time that the
+    # pre-commit hook (scan) cannot spare.
+    @cached_property
+    def out(self) -> Console:
+        return Console(file=self.stdout, no_color=self._no_color, highlight=False, soft_wrap=True)
+
+    @cached_property
+    def err(self) -> Console:
+        return Console(
+            file=self.stderr,
+            no_color=self._no_color,
+            highlight=False,
+            soft_wrap=True,
+            stderr=True,
+        )
+
+    @property
+    def _no_color(self) -> bool:
+        return not self.color or "NO_COLOR" in self.environ
+
+    @property
+    def interactive(self) -> bool:
+        """True on a terminal: tables and progress bars; plain text when piped."""
+        return self.stderr.isatty()
+
+    def map_path(self) -> Path:
+        if self.map_option is not None:
+            return self.map_option
+        return find_map(self.cwd, self.environ)
+
+    def load_map(self) -> SecretMap:
+        """The validated map (loaded once); raises ``MapError``/``ConfigError``."""
+        if self._map is None:
+            from secretsync.secret_map import load_map
+
+            self._map = load_map(self.map_path())
+        return self._map
+
+    def info(self, message: str) -> None:
+        """A progress line on stderr, silenced by ``-q``."""
+        if self.verbosity >= 0:
+            self.stderr.write(self.redactor.redact(message) + "\n")
+
+    def debug(self, message: str) -> None:
+        if self.verbosity > 0:
+            self.stderr.write(self.redactor.redact(message) + "\n")
+
+    def write_output(self, text: str, path: Path | None) -> None:
+        """The command's result: to ``-o FILE`` (written whole, atomically) or stdout."""
+        text = self.redactor.redact(text)
+        if not text.endswith("\n"):
+            text += "\n"
+        if path is None or str(path) == "-":
+            self.stdout.write(text)
+            self.stdout.flush()
+            return
+        tmp = path.with_name(f".{path.name}.secretsync-tmp")
+        try:
+            tmp.write_text(text, encoding="utf-8")
+            os.replace(tmp, path)
+        except OSError as exc:
+            tmp.unlink(missing_ok=True)
+            raise ConfigError(f"cannot write {path}: {exc.strerror}") from None

@@ -1,0 +1,79 @@
+"""Flags that several commands share, declared once."""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Sequence
+from pathlib import Path
+
+from secretsync.errors import UsageError
+
+__all__ = [
+    "add_environments",
+    "add_format",
+    "add_output",
+    "add_source",
+    "selected_environments",
+]
+
+
+def add_format(parser: argparse.ArgumentParser, choices: Sequence[str]) -> None:
+    parser.add_argument(
+        "--format",
+        choices=list(choices),
+        default=choices[0],
+        help=f"output format (default: {choices[0]})",
+    )
+
+
+def add_output(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "-o",
+        "--output",
+        type=Path,
+        metavar="FILE",
+        default=None,
+        help="write the result to FILE instead of stdout",
+    )
+
+
+def add_environments(parser: argparse.ArgumentParser, *, required: bool = True) -> None:
+    group = parser.add_mutually_exclusive_group(required=required)
+    group.add_argument(
+        "-e",
+        "--environment",
+        dest="environments",
+        action="append",
+        metavar="ENV",
+        help="deploy environment from the map (repeatable)",
+    )
+    group.add_argument(
+        "--all", dest="all_environments", action="store_true", help="every environment"
+    )
+
+
+def selected_environments(args: argparse.Namespace, known: Sequence[str]) -> list[str]:
+    """The environments the user chose, checked against the map, in map order."""
+    if getattr(args, "all_environments", False) or not getattr(args, "environments", None):
+        return list(known)
+    chosen: list[str] = []
+    for name in args.environments:
+        for part in name.split(","):
+            part = part.strip()
+            if part not in known:
+                raise UsageError(
+                    f"unknown environment {part!r}",
+                    hint=f"the map has: {', '.join(known)}",
+                )
+            if part not in chosen:
+                chosen.append(part)
+    return [name for name in known if name in chosen]
+
+
+def add_source(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--source",
+        default=None,
+        metavar="env|json:FILE|json:-",
+        help="where values come from (default: $SECRETSYNC_SECRETS_JSON if set, else env)",
+    )

@@ -1,0 +1,76 @@
+"""Showing that a value exists, or changed, without showing the value.
+
+Fingerprints are keyed with a random key made once per process: two fingerprints printed
+in one run can be compared (old vs new in a plan), but a printed fingerprint cannot be
+checked offline against a guessed password. :class:`Redactor` is the last line of defence:
+the CLI runs every line it prints through one that knows the values of this run.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from collections.abc import Iterable
+
+__all__ = ["MASK", "Redactor", "fingerprint", "mask"]
+
+MASK = "••••••"
+_RUN_KEY = secrets.token_bytes(32)
+# Values shorter than this are too common ("1", "true") to scrub from arbitrary text
+# without mangling it; they are never printed by secretsync in the first place.
+_MIN_REDACT_LEN = 4
+
+
+def fingerprint(value: str, *, key: bytes | None = None) -> str:
+    """A short tag that changes when the value changes: ``fp:1a2b3c4d``."""
+    digest = hmac.new(key or _RUN_KEY, value.encode("utf-8"), hashlib.sha256).hexdigest()
+    return f"fp:{digest[:8]}"
+
+
+def mask(value: str | None) -> str:
+    """What a table shows in place of a value: whether it is set, never what it is."""
+    if value is None:
+        return "(unset)"
+    if value.strip() == "":
+        return "(empty)"
+    return f"{MASK} ({len(value)} chars)"
+
+
+class Redactor:
+    """Replaces every known secret value (and its common encodings) in a text."""
+
+    def __init__(self, values: Iterable[str] = ()) -> None:
+        self._needles: set[str] = set()
+        self.add(values)
+
+    def add(self, values: Iterable[str]) -> None:
+        for value in values:
+            for form in _forms(value):
+                if len(form) >= _MIN_REDACT_LEN:
+                    self._needles.add(form)
+
+    def __bool__(self) -> bool:
+        return bool(self._needles)
+
+    def __repr__(self) -> str:
+        return f"Redactor({len(self._needles)} values)"
+
+    def redact(self, text: str) -> str:
+        # Longest first, so a value that contains another is replaced whole.
+        for needle in sorted(self._needles, key=len, reverse=True):
+            if needle in text:
+                text = text.replace(needle, MASK)
+        return text
+
+
+def _forms(value: str) -> Iterable[str]:
+    """The value as written, and line by line (multi-line keys leak one line at a time)."""
+    yield value
+    stripped = value.strip()
+    if stripped != value:
+        yield stripped
+    if "\n" in value:
+        for line in value.splitlines():
+            if len(line.strip()) >= 16:
+                yield line.strip()
