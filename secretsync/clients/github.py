@@ -1,0 +1,328 @@
+"""GitHub Actions secrets at organization, repository and environment scope.
+
+Reads are concurrent (list pages after the first, once ``total_count`` is known); writes are
+serial and paced under the secondary rate limit (:class:`~secretsync.clients.http.WritePacer`).
+Values are sealed with the scope's public key (libsodium sealed box) before they leave this
+process; GitHub never gives them back.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from types import TracebackType
+from typing import Any, Literal
+from urllib.parse import quote
+
+import httpx
+from nacl.public import PublicKey as NaclPublicKey
+from nacl.public import SealedBox
+
+from secretsync.clients.http import DEFAULT_TIMEOUT, RetryPolicy, Session, Sleep, WritePacer
+from secretsync.credentials import GITHUB_API_DEFAULT, check_endpoint
+from secretsync.errors import ConfigError, RequestRejected
+from secretsync.masking import Redactor
+
+__all__ = ["PER_PAGE", "GitHubClient", "PublicKey", "Scope", "SecretMeta"]
+
+PER_PAGE = 100  # GitHub's maximum
+API_VERSION = "2022-11-28"
+Visibility = Literal["all", "private", "selected"]
+
+
+def _seg(text: str) -> str:
+    return quote(text, safe="")
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Where a secret lives: an organization, a repository, or a repository environment."""
+
+    kind: Literal["org", "repo", "env"]
+    owner: str
+    repository: str | None = None
+    environment: str | None = None
+
+    @classmethod
+    def org(cls, org: str) -> Scope:
+        return cls("org", org)
+
+    @classmethod
+    def repo(cls, owner: str, repo: str) -> Scope:
+        return cls("repo", owner, repo)
+
+    @classmethod
+    def env(cls, owner: str, repo: str, environment: str) -> Scope:
+        return cls("env", owner, repo, environment)
+
+    @property
+    def secrets_path(self) -> str:
+        if self.kind == "org":
+            return f"/orgs/{_seg(self.owner)}/actions/secrets"
+        repo = f"/repos/{_seg(self.owner)}/{_seg(self.repository or '')}"
+        if self.kind == "repo":
+            return f"{repo}/actions/secrets"
+        return f"{repo}/environments/{_seg(self.environment or '')}/secrets"
+
+    def __str__(self) -> str:
+        if self.kind == "org":
+            return f"organization {self.owner}"
+        if self.kind == "repo":
+            return f"repository {self.owner}/{self.repository}"
+        return f"environment {self.owner}/{self.repository}:{self.environment}"
+
+
+@dataclass(frozen=True)
+class SecretMeta:
+    """What GitHub tells about a secret: never its value."""
+
+    name: str
+    created_at: datetime
+    updated_at: datetime
+    visibility: str | None
+    scope: Scope = field(compare=False)
+
+
+@dataclass(frozen=True)
+class PublicKey:
+    """A scope's sealing key: Base64 Curve25519 public key plus the id GitHub wants back."""
+
+    key_id: str
+    key: str
+
+    def seal(self, value: str) -> str:
+        """The value as GitHub's ``encrypted_value``: Base64 of a sealed box."""
+        box = SealedBox(NaclPublicKey(base64.b64decode(self.key)))
+        return base64.b64encode(box.encrypt(value.encode("utf-8"))).decode("ascii")
+
+
+def _parse_time(text: str) -> datetime:
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
+def _meta(item: Mapping[str, Any], scope: Scope) -> SecretMeta:
+    return SecretMeta(
+        name=str(item["name"]),
+        created_at=_parse_time(item["created_at"]),
+        updated_at=_parse_time(item["updated_at"]),
+        visibility=item.get("visibility"),
+        scope=scope,
+    )
+
+
+@dataclass
+class _Page:
+    total: int | None
+    secrets: list[SecretMeta]
+    next_url: str | None
+
+
+class GitHubClient:
+    """Async client for GitHub Actions secrets; use as ``async with GitHubClient(...)``."""
+
+    def __init__(
+        self,
+        *,
+        token: str,
+        base_url: str = GITHUB_API_DEFAULT,
+        transport: httpx.AsyncBaseTransport | None = None,
+        writes_per_minute: float = 60,
+        timeout: httpx.Timeout | float = DEFAULT_TIMEOUT,
+        policy: RetryPolicy | None = None,
+        pacer: WritePacer | None = None,
+        redactor: Redactor | None = None,
+        max_concurrency: int = 10,
+        sleep: Sleep = asyncio.sleep,
+    ) -> None:
+        if transport is None:
+            check_endpoint(base_url, "GitHub API URL")
+        self._session = Session(
+            service="github",
+            label="GitHub",
+            base_url=base_url,
+            headers={
+                "Authorization": f"Bearer {token}",
+                "Accept": "application/vnd.github+json",
+                "X-GitHub-Api-Version": API_VERSION,
+            },
+            transport=transport,
+            timeout=timeout,
+            policy=policy,
+            pacer=pacer or WritePacer(writes_per_minute, sleep=sleep),
+            login_hint="run `secretsync login github` or set GH_TOKEN",
+            redactor=redactor,
+            sleep=sleep,
+        )
+        self._keys: dict[Scope, PublicKey] = {}
+        self._key_locks: dict[Scope, asyncio.Lock] = {}
+        self._reads = asyncio.Semaphore(max_concurrency)
+
+    def __repr__(self) -> str:
+        return f"GitHubClient({self._session!r})"
+
+    async def __aenter__(self) -> GitHubClient:
+        return self
+
+    async def __aexit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        await self._session.aclose()
+
+    @property
+    def request_count(self) -> int:
+        """HTTP requests sent so far, retries included."""
+        return self._session.request_count
+
+    async def list_secrets(self, scope: Scope) -> list[SecretMeta]:
+        """Every secret of the scope: page 1, then the rest at once, or ``Link`` by ``Link``."""
+        first = await self._page(scope, scope.secrets_path, {"per_page": PER_PAGE, "page": 1})
+        pages = [first]
+        if first.total is not None:
+            # A server with a smaller page cap than ours shows it in the first page's length.
+            size = len(first.secrets) if 0 < len(first.secrets) < PER_PAGE else PER_PAGE
+            count = math.ceil(first.total / size)
+            pages += await asyncio.gather(
+                *(
+                    self._page(scope, scope.secrets_path, {"per_page": PER_PAGE, "page": n})
+                    for n in range(2, count + 1)
+                )
+            )
+        else:
+            url = first.next_url
+            while url is not None:
+                page = await self._page(scope, url, None)
+                pages.append(page)
+                url = page.next_url
+        seen: dict[str, SecretMeta] = {}
+        for page in pages:
+            for meta in page.secrets:
+                seen.setdefault(meta.name, meta)
+        return list(seen.values())
+
+    async def _page(self, scope: Scope, url: str, params: dict[str, int] | None) -> _Page:
+        def parse(response: httpx.Response) -> _Page:
+            doc = response.json()
+            total = doc.get("total_count")
+            return _Page(
+                total=total if isinstance(total, int) else None,
+                secrets=[_meta(item, scope) for item in doc["secrets"]],
+                next_url=response.links.get("next", {}).get("url"),
+            )
+
+        async with self._reads:
+            return await self._session.call(
+                "GET", url, params=params, what=str(scope), action="list secrets of", parse=parse
+            )
+
+    async def get_secret(self, scope: Scope, name: str) -> SecretMeta:
+        """One secret's metadata; ``NotFoundError`` when absent."""
+        async with self._reads:
+            return await self._session.call(
+                "GET",
+                f"{scope.secrets_path}/{_seg(name)}",
+                what=_secret(scope, name),
+                action="read",
+                parse=lambda r: _meta(r.json(), scope),
+            )
+
+    async def public_key(self, scope: Scope) -> PublicKey:
+        """The scope's sealing key, fetched once per client and scope."""
+        lock = self._key_locks.setdefault(scope, asyncio.Lock())
+        async with lock:
+            if scope not in self._keys:
+                self._keys[scope] = await self._session.call(
+                    "GET",
+                    f"{scope.secrets_path}/public-key",
+                    what=str(scope),
+                    action="read the public key of",
+                    parse=lambda r: PublicKey(str(r.json()["key_id"]), str(r.json()["key"])),
+                )
+            return self._keys[scope]
+
+    async def put_secret(
+        self,
+        scope: Scope,
+        name: str,
+        value: str,
+        visibility: Visibility | None = None,
+        selected_repository_ids: list[int] | None = None,
+    ) -> bool:
+        """Create or update a secret; ``True`` when GitHub created it (201), else 204.
+
+        At organization scope ``visibility`` defaults to ``private``; ``selected`` needs
+        ``selected_repository_ids``. PUT is idempotent, so it is retried like a read. If
+        GitHub refuses the cached key (422 after a key rotation), the key is fetched again
+        and the write retried once.
+        """
+        where = _secret(scope, name)
+        body: dict[str, Any] = {}
+        if scope.kind == "org":
+            body["visibility"] = visibility or "private"
+            if body["visibility"] == "selected":
+                if selected_repository_ids is None:
+                    raise ConfigError(f"{where}: visibility selected needs repositories")
+                body["selected_repository_ids"] = list(selected_repository_ids)
+            elif selected_repository_ids:
+                raise ConfigError(f"{where}: repositories need visibility selected")
+        elif visibility is not None or selected_repository_ids:
+            raise ConfigError(f"{where}: visibility applies to organization secrets only")
+        key = await self.public_key(scope)
+        try:
+            return await self._put(scope, name, value, body, key)
+        except RequestRejected as exc:
+            if exc.status != 422:
+                raise
+            self._keys.pop(scope, None)
+            fresh = await self.public_key(scope)
+            if fresh.key_id == key.key_id:
+                raise
+            return await self._put(scope, name, value, body, fresh)
+
+    async def _put(
+        self, scope: Scope, name: str, value: str, body: dict[str, Any], key: PublicKey
+    ) -> bool:
+        return await self._session.call(
+            "PUT",
+            f"{scope.secrets_path}/{_seg(name)}",
+            json={**body, "encrypted_value": key.seal(value), "key_id": key.key_id},
+            what=_secret(scope, name),
+            action="write",
+            parse=lambda r: r.status_code == 201,
+            ok=(201, 204),
+            write=True,
+            values=(value,),
+        )
+
+    async def delete_secret(self, scope: Scope, name: str) -> bool:
+        """Delete a secret; ``False`` when there was none (a retried delete may see that)."""
+        return await self._session.call(
+            "DELETE",
+            f"{scope.secrets_path}/{_seg(name)}",
+            what=_secret(scope, name),
+            action="delete",
+            parse=lambda r: r.status_code == 204,
+            ok=(204, 404),
+            write=True,
+        )
+
+    async def repository_id(self, owner: str, repo: str) -> int:
+        """The numeric id GitHub wants in ``selected_repository_ids``."""
+        async with self._reads:
+            return await self._session.call(
+                "GET",
+                f"/repos/{_seg(owner)}/{_seg(repo)}",
+                what=f"repository {owner}/{repo}",
+                action="read",
+                parse=lambda r: int(r.json()["id"]),
+            )
+
+
+def _secret(scope: Scope, name: str) -> str:
+    return f"secret {name} in {scope}"

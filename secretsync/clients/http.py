@@ -1,0 +1,370 @@
+"""What both service clients share: the httpx setup, retries, write pacing, error mapping.
+
+Every request goes through :meth:`Session.call`, which is the one point where httpx errors
+and HTTP statuses become :mod:`secretsync.errors` classes. Retries use tenacity:
+
+* transient failures (5xx, timeouts, dropped connections, a body cut short) are retried
+  with jittered exponential backoff, but only for requests that are safe to repeat
+  (``idempotent=True``) or that provably never left this machine (connect errors);
+* rate limits (429, or a 403 whose headers or message say "rate limit") are waited out
+  for as long as ``retry-after`` / ``x-ratelimit-reset`` say, whatever the method: the
+  service refused the request, so nothing was applied.
+
+Nothing here logs a request or response body; log lines carry method, path and status.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import email.utils
+import logging
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Collection, Iterable
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+import httpx
+from tenacity import (
+    AsyncRetrying,
+    RetryCallState,
+    retry_if_exception,
+    stop_after_attempt,
+    wait_random_exponential,
+)
+
+from secretsync._version import __version__
+from secretsync.errors import (
+    ConflictError,
+    CredentialsError,
+    NotFoundError,
+    RateLimitError,
+    RequestRejected,
+    SecretSyncError,
+    ServiceError,
+    UnreachableError,
+)
+from secretsync.masking import Redactor
+
+__all__ = [
+    "DEFAULT_TIMEOUT",
+    "USER_AGENT",
+    "RetryPolicy",
+    "Session",
+    "Sleep",
+    "WritePacer",
+    "rate_limit_delay",
+]
+
+USER_AGENT = f"secretsync/{__version__}"
+DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=10.0)
+logger = logging.getLogger("secretsync.clients")
+T = TypeVar("T")
+Sleep = Callable[[float], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """How hard to try: attempts per call, backoff bounds, the longest rate-limit wait."""
+
+    attempts: int = 5
+    backoff_initial: float = 0.25
+    backoff_max: float = 8.0
+    max_rate_limit_wait: float = 120.0  # a longer wait than this gives up at once
+    default_rate_limit_wait: float = 60.0  # a secondary limit that names no time
+
+
+class WritePacer:
+    """One write at a time, starts spaced ``60 / per_minute`` seconds apart.
+
+    GitHub's secondary limit counts content-creating requests per minute and punishes
+    bursts, so writes are serial and paced rather than fired in parallel. A rate-limit
+    answer pushes the next slot back for every writer (:meth:`defer`).
+    """
+
+    def __init__(
+        self,
+        per_minute: float,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Sleep = asyncio.sleep,
+    ) -> None:
+        if per_minute <= 0:
+            raise ValueError("writes per minute must be positive")
+        self.interval = 60.0 / per_minute
+        self._clock = clock
+        self._sleep = sleep
+        self._next = float("-inf")
+        self._lock = asyncio.Lock()
+
+    @contextlib.asynccontextmanager
+    async def slot(self) -> AsyncIterator[None]:
+        async with self._lock:
+            while (delay := self._next - self._clock()) > 0:
+                await self._sleep(delay)
+            self._next = self._clock() + self.interval
+            yield
+
+    def defer(self, seconds: float) -> None:
+        self._next = max(self._next, self._clock() + seconds)
+
+
+def rate_limit_delay(response: httpx.Response, now: float, default: float = 60.0) -> float | None:
+    """Seconds to wait when ``response`` is a rate limit, else ``None``.
+
+    A 429 always is one. A 403 is one only when GitHub says so: ``retry-after``, an
+    exhausted ``x-ratelimit-remaining``, or "rate limit" in its message; any other 403 is
+    a permission problem and must not be waited on.
+    """
+    if response.status_code not in (403, 429):
+        return None
+    headers = response.headers
+    retry_after = headers.get("retry-after")
+    if retry_after is not None:
+        seconds = _parse_retry_after(retry_after, now)
+        if seconds is not None:
+            return seconds
+    reset = headers.get("x-ratelimit-reset")
+    if headers.get("x-ratelimit-remaining") == "0" and reset is not None:
+        with contextlib.suppress(ValueError):
+            return max(0.0, float(reset) - now) + 1.0
+    if response.status_code == 429 or "rate limit" in _service_message(response).lower():
+        return default
+    return None
+
+
+def _parse_retry_after(value: str, now: float) -> float | None:
+    with contextlib.suppress(ValueError):
+        return max(0.0, float(value))
+    with contextlib.suppress(TypeError, ValueError):
+        return max(0.0, email.utils.parsedate_to_datetime(value).timestamp() - now)
+    return None
+
+
+def _service_message(response: httpx.Response) -> str:
+    """The ``message`` (and ESC diagnostic summaries) of an error document, bounded."""
+    try:
+        doc = response.json()
+    except ValueError:
+        return ""
+    if not isinstance(doc, dict):
+        return ""
+    parts = [doc["message"]] if isinstance(doc.get("message"), str) else []
+    diagnostics = doc.get("diagnostics")
+    if isinstance(diagnostics, list):
+        parts += [d["summary"] for d in diagnostics[:3] if isinstance(d, dict) and "summary" in d]
+    return "; ".join(str(p) for p in parts)[:300]
+
+
+class _Retryable(Exception):
+    """Internal: an attempt failed in a way another attempt may fix."""
+
+    def __init__(
+        self, reason: str, *, status: int | None = None, unsent: bool = False,
+        delay: float | None = None,
+    ) -> None:  # fmt: skip
+        super().__init__(reason)
+        self.reason, self.status, self.unsent, self.delay = reason, status, unsent, delay
+
+
+_UNSENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
+
+
+class Session:
+    """One ``httpx.AsyncClient`` for one service, with the retry and error policy."""
+
+    def __init__(
+        self,
+        *,
+        service: str,
+        label: str,
+        base_url: str,
+        headers: dict[str, str],
+        transport: httpx.AsyncBaseTransport | None,
+        timeout: httpx.Timeout | float = DEFAULT_TIMEOUT,
+        policy: RetryPolicy | None = None,
+        pacer: WritePacer | None = None,
+        login_hint: str,
+        redactor: Redactor | None = None,
+        sleep: Sleep = asyncio.sleep,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.service, self.label, self.login_hint = service, label, login_hint
+        self.policy = policy or RetryPolicy()
+        self.pacer = pacer
+        self.request_count = 0
+        self._redactor = redactor or Redactor()
+        self._sleep, self._clock = sleep, clock
+        self._client = httpx.AsyncClient(
+            base_url=base_url.rstrip("/"),
+            headers={"User-Agent": USER_AGENT, **headers},
+            transport=transport,
+            timeout=timeout,
+        )
+
+    def __repr__(self) -> str:
+        return f"Session({self.service}, {self._client.base_url!s})"
+
+    async def aclose(self) -> None:
+        await self._client.aclose()
+
+    async def call(
+        self,
+        method: str,
+        path: str,
+        *,
+        what: str,
+        action: str,
+        parse: Callable[[httpx.Response], T],
+        ok: Collection[int] = (200,),
+        idempotent: bool = True,
+        write: bool = False,
+        values: Iterable[str] = (),
+        **kwargs: Any,
+    ) -> T:
+        """Send one logical request (maybe several attempts) and parse the answer.
+
+        ``what`` names the object ("secret X in organization o") and ``action`` the verb
+        ("write") for messages; ``values`` are secrets this call carries, scrubbed from any
+        message on top of the session's redactor.
+        """
+        retrying = AsyncRetrying(
+            retry=retry_if_exception(lambda exc: self._retry(exc, idempotent)),
+            stop=stop_after_attempt(self.policy.attempts),
+            wait=self._wait,
+            sleep=self._sleep,
+            before_sleep=self._log_retry,
+            reraise=True,
+        )
+        scrub = Redactor(values)
+        try:
+            async for attempt in retrying:
+                with attempt:
+                    return await self._attempt(
+                        method, path, what, action, parse, ok, write, scrub, kwargs
+                    )
+        except _Retryable as exc:
+            tries = int(retrying.statistics.get("attempt_number", 1))
+            raise self._gave_up(exc, what, action, tries) from None
+        raise AssertionError("unreachable")  # pragma: no cover  # tenacity reraises
+
+    def _retry(self, exc: BaseException, idempotent: bool) -> bool:
+        if not isinstance(exc, _Retryable):
+            return False
+        if exc.delay is not None:
+            return exc.delay <= self.policy.max_rate_limit_wait
+        return idempotent or exc.unsent
+
+    def _wait(self, state: RetryCallState) -> float:
+        exc = state.outcome.exception() if state.outcome else None
+        if isinstance(exc, _Retryable) and exc.delay is not None:
+            return exc.delay
+        backoff = wait_random_exponential(
+            multiplier=self.policy.backoff_initial, max=self.policy.backoff_max
+        )
+        return float(backoff(state))
+
+    def _log_retry(self, state: RetryCallState) -> None:
+        exc = state.outcome.exception() if state.outcome else None
+        delay = state.next_action.sleep if state.next_action else 0.0
+        logger.info(
+            "%s: %s; attempt %d, retrying in %.1f s", self.label, exc, state.attempt_number, delay
+        )
+
+    async def _attempt(
+        self,
+        method: str,
+        path: str,
+        what: str,
+        action: str,
+        parse: Callable[[httpx.Response], T],
+        ok: Collection[int],
+        write: bool,
+        scrub: Redactor,
+        kwargs: dict[str, Any],
+    ) -> T:
+        pacing = self.pacer.slot() if write and self.pacer else contextlib.nullcontext()
+        started = time.monotonic()
+        async with pacing:
+            self.request_count += 1
+            try:
+                response = await self._client.request(method, path, **kwargs)
+            except httpx.RequestError as exc:
+                reason = _describe(exc)
+                logger.debug("%s %s %s -> %s", self.label, method, path, reason)
+                raise _Retryable(reason, unsent=isinstance(exc, _UNSENT)) from None
+        status = response.status_code
+        logger.debug(
+            "%s %s %s -> %d (%.0f ms)", self.label, method, path, status,
+            (time.monotonic() - started) * 1000,
+        )  # fmt: skip
+        if status in ok:
+            try:
+                return parse(response)
+            except SecretSyncError:
+                raise
+            except (ValueError, KeyError, TypeError, IndexError):
+                raise _Retryable(f"malformed {status} response") from None
+        delay = rate_limit_delay(response, self._clock(), self.policy.default_rate_limit_wait)
+        if delay is not None:
+            if self.pacer is not None:
+                self.pacer.defer(delay)
+            raise _Retryable(f"rate limited ({status})", status=status, delay=delay)
+        if status >= 500:
+            raise _Retryable(f"server error {status}", status=status)
+        raise self._status_error(response, what, action, scrub)
+
+    def _status_error(
+        self, response: httpx.Response, what: str, action: str, scrub: Redactor
+    ) -> SecretSyncError:
+        status = response.status_code
+        detail = self._redactor.redact(scrub.redact(_service_message(response)))
+        suffix = f": {detail}" if detail else ""
+        args: dict[str, Any] = {"service": self.service, "status": status}
+        if status == 401:
+            return CredentialsError(
+                f"{self.label} refused the token (401) trying to {action} {what}",
+                hint=self.login_hint,
+            )
+        if status == 403:
+            return CredentialsError(
+                f"{self.label} denied access (403) trying to {action} {what}{suffix}",
+                hint="check that the token has the permissions this needs",
+            )
+        if status == 404:
+            return NotFoundError(f"{what} not found", **args)
+        if status == 409:
+            return ConflictError(
+                f"{self.label}: conflict trying to {action} {what}{suffix}", **args
+            )
+        if status in (400, 422):
+            return RequestRejected(
+                f"{self.label} rejected the request to {action} {what} ({status}){suffix}", **args
+            )
+        return ServiceError(
+            f"{self.label}: unexpected status {status} trying to {action} {what}", **args
+        )
+
+    def _gave_up(self, exc: _Retryable, what: str, action: str, tries: int) -> ServiceError:
+        args: dict[str, Any] = {"service": self.service, "status": exc.status}
+        if exc.delay is not None:
+            return RateLimitError(
+                f"{self.label}: could not {action} {what}: still rate limited "
+                f"(the service asked to wait {exc.delay:.0f} s)",
+                hint="lower the write budget or retry later",
+                **args,
+            )
+        return UnreachableError(
+            f"{self.label}: could not {action} {what}: {exc.reason}"
+            + (f" (gave up after {tries} attempts)" if tries > 1 else ""),
+            hint="the service may be down or the network unreliable; retry later",
+            **args,
+        )
+
+
+def _describe(exc: httpx.RequestError) -> str:
+    if isinstance(exc, httpx.TimeoutException):
+        return f"timed out ({type(exc).__name__})"
+    if isinstance(exc, _UNSENT):
+        return "could not connect"
+    return f"connection failed ({type(exc).__name__})"

@@ -1,0 +1,176 @@
+"""Where tokens and API endpoints come from: the environment first, then the OS keyring.
+
+Tokens never travel on the command line: ``secretsync login`` reads one from a prompt or
+stdin and keeps it in the keyring under service ``secretsync`` (users ``github`` and
+``pulumi``). Endpoints may be overridden for the emulator, but plain ``http://`` is only
+accepted for loopback addresses, so a token is never sent in clear over a network.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Mapping
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+import keyring
+import keyring.errors
+
+from secretsync.errors import ConfigError, CredentialsError
+
+__all__ = [
+    "ESC",
+    "GITHUB",
+    "KEYRING_SERVICE",
+    "Account",
+    "account",
+    "check_endpoint",
+    "delete_token",
+    "esc_api_url",
+    "github_api_url",
+    "github_token",
+    "pulumi_token",
+    "store_token",
+]
+
+KEYRING_SERVICE = "secretsync"
+
+
+@dataclass(frozen=True)
+class Account:
+    """One service secretsync logs in to: its keyring user and environment variables."""
+
+    user: str  # keyring username and `secretsync login <user>`
+    label: str  # for messages
+    env_vars: tuple[str, ...]
+
+
+GITHUB = Account("github", "GitHub", ("GH_TOKEN", "GITHUB_TOKEN"))
+ESC = Account("pulumi", "Pulumi", ("PULUMI_ACCESS_TOKEN",))
+_ACCOUNTS = {GITHUB.user: GITHUB, ESC.user: ESC}
+
+GITHUB_API_ENV, GITHUB_API_DEFAULT = "SECRETSYNC_GITHUB_API_URL", "https://api.github.com"
+ESC_API_ENV, ESC_API_DEFAULT = "SECRETSYNC_ESC_API_URL", "https://api.pulumi.com/api/esc"
+
+
+def account(user: str) -> Account:
+    """The account for ``github`` or ``pulumi``."""
+    try:
+        return _ACCOUNTS[user]
+    except KeyError:
+        raise ConfigError(f"unknown service {user!r}", hint="use github or pulumi") from None
+
+
+def github_token(environ: Mapping[str, str]) -> str:
+    """``GH_TOKEN``, ``GITHUB_TOKEN``, else the keyring; ``CredentialsError`` when none."""
+    return _token(GITHUB, environ)
+
+
+def pulumi_token(environ: Mapping[str, str]) -> str:
+    """``PULUMI_ACCESS_TOKEN``, else the keyring; ``CredentialsError`` when none."""
+    return _token(ESC, environ)
+
+
+def _token(acct: Account, environ: Mapping[str, str]) -> str:
+    for name in acct.env_vars:
+        value = environ.get(name, "").strip()
+        if value:
+            return value
+    names = " or ".join(acct.env_vars)
+    try:
+        stored = keyring.get_password(KEYRING_SERVICE, acct.user)
+    except keyring.errors.NoKeyringError:
+        raise CredentialsError(
+            f"no {acct.label} token: {names} is not set and no OS keyring is available",
+            hint=f"set {names} (this system has no keyring backend for `secretsync login`)",
+        ) from None
+    except keyring.errors.KeyringError as exc:
+        raise CredentialsError(
+            f"no {acct.label} token: {names} is not set and the keyring could not be read "
+            f"({type(exc).__name__})",
+            hint=f"set {names}, or unlock the keyring and retry",
+        ) from None
+    if stored and stored.strip():
+        return stored.strip()
+    raise CredentialsError(
+        f"no {acct.label} token: {names} is not set and the keyring has none",
+        hint=f"run `secretsync login {acct.user}` or set {names}",
+    )
+
+
+def store_token(acct: Account, token: str) -> None:
+    """Keep ``token`` in the keyring; ``ConfigError`` when there is no usable keyring."""
+    try:
+        keyring.set_password(KEYRING_SERVICE, acct.user, token)
+    except keyring.errors.KeyringError as exc:
+        raise _no_keyring(acct, exc) from None
+
+
+def delete_token(acct: Account) -> bool:
+    """Remove the stored token; ``False`` when none was stored."""
+    try:
+        if keyring.get_password(KEYRING_SERVICE, acct.user) is None:
+            return False
+        keyring.delete_password(KEYRING_SERVICE, acct.user)
+    except keyring.errors.PasswordDeleteError:
+        return False
+    except keyring.errors.KeyringError as exc:
+        raise _no_keyring(acct, exc) from None
+    return True
+
+
+def _no_keyring(acct: Account, exc: Exception) -> ConfigError:
+    names = " or ".join(acct.env_vars)
+    if isinstance(exc, keyring.errors.NoKeyringError):
+        return ConfigError(
+            "no OS keyring is available on this system",
+            hint=f"set {names} in the environment instead",
+        )
+    return ConfigError(
+        f"the OS keyring refused the operation ({type(exc).__name__})",
+        hint=f"unlock the keyring, or set {names} in the environment instead",
+    )
+
+
+def github_api_url(environ: Mapping[str, str]) -> str:
+    """GitHub REST base URL: ``$SECRETSYNC_GITHUB_API_URL`` or api.github.com."""
+    return _endpoint(environ, GITHUB_API_ENV, GITHUB_API_DEFAULT)
+
+
+def esc_api_url(environ: Mapping[str, str]) -> str:
+    """ESC API base URL: ``$SECRETSYNC_ESC_API_URL`` or api.pulumi.com/api/esc."""
+    return _endpoint(environ, ESC_API_ENV, ESC_API_DEFAULT)
+
+
+def _endpoint(environ: Mapping[str, str], name: str, default: str) -> str:
+    url = environ.get(name, "").strip() or default
+    check_endpoint(url, name)
+    return url.rstrip("/")
+
+
+def check_endpoint(url: str, origin: str) -> None:
+    """Refuse anything but https, or plain http to a loopback address."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    if parts.scheme == "https" and host:
+        return
+    if parts.scheme == "http" and host and _is_loopback(host):
+        return
+    if parts.scheme == "http" and host:
+        raise ConfigError(
+            f"{origin}: plain http:// is only allowed for loopback addresses, not {host}",
+            hint="use https://, or 127.0.0.1 / localhost / ::1 for a local emulator",
+        )
+    raise ConfigError(
+        f"{origin} is not an http(s) URL with a host",
+        hint="for example https://api.github.com",
+    )
+
+
+def _is_loopback(host: str) -> bool:
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False

@@ -1,0 +1,247 @@
+"""GitHub client: wire shapes pinned with respx, behaviour against the emulator."""
+
+from __future__ import annotations
+
+import base64
+import json
+import time
+from typing import Any
+
+import httpx
+import pytest
+import respx
+from nacl.public import PrivateKey, SealedBox
+
+from secretsync.clients import USER_AGENT, GitHubClient, Scope, github_from_env
+from secretsync.clients.github import PublicKey
+from secretsync.emulator import Emulator, Faults, ServedEmulator
+from secretsync.errors import ConfigError, CredentialsError, NotFoundError
+
+API = "https://api.github.com"
+ORG = Scope.org("acme")
+
+pytestmark = pytest.mark.anyio
+
+
+def _client(emu: Emulator, **kw: Any) -> GitHubClient:
+    return GitHubClient(token="t0ken", transport=emu.transport(), writes_per_minute=6000, **kw)
+
+
+def _stored(emu: Emulator, scope_path: str) -> dict[str, dict[str, Any]]:
+    return {s["name"]: s for s in emu.state()["github"]["secrets"] if s["scope"] == scope_path}
+
+
+def test_scope_names_and_paths() -> None:
+    env = Scope.env("acme", "web app", "prod/eu")
+    assert str(ORG) == "organization acme"
+    assert str(Scope.repo("acme", "web")) == "repository acme/web"
+    assert str(env) == "environment acme/web app:prod/eu"
+    assert ORG.secrets_path == "/orgs/acme/actions/secrets"
+    assert env.secrets_path == "/repos/acme/web%20app/environments/prod%2Feu/secrets"
+
+
+def test_sealed_box_opens_with_the_private_half() -> None:
+    private = PrivateKey.generate()
+    key = PublicKey("k1", base64.b64encode(bytes(private.public_key)).decode())
+    sealed = key.seal("välue with ${dollar}\n")
+    assert SealedBox(private).decrypt(base64.b64decode(sealed)).decode() == "välue with ${dollar}\n"
+
+
+@respx.mock
+async def test_put_wire_shape() -> None:
+    private = PrivateKey.generate()
+    respx.get(f"{API}/orgs/acme/actions/secrets/public-key").respond(
+        json={
+            "key_id": "568250167242549743",
+            "key": base64.b64encode(bytes(private.public_key)).decode(),
+        }
+    )
+    put = respx.put(f"{API}/orgs/acme/actions/secrets/API_KEY").respond(201, json={})
+    async with GitHubClient(token="ghp_abc", base_url=API) as gh:
+        created = await gh.put_secret(ORG, "API_KEY", "s3cr3t-value", "selected", [7, 9])
+    assert created is True
+    request = put.calls.last.request
+    assert request.headers["authorization"] == "Bearer ghp_abc"
+    assert request.headers["accept"] == "application/vnd.github+json"
+    assert request.headers["x-github-api-version"] == "2022-11-28"
+    assert request.headers["user-agent"] == USER_AGENT
+    body = json.loads(request.content)
+    assert set(body) == {"encrypted_value", "key_id", "visibility", "selected_repository_ids"}
+    assert body["key_id"] == "568250167242549743"
+    assert body["visibility"] == "selected"
+    assert body["selected_repository_ids"] == [7, 9]
+    plain = SealedBox(private).decrypt(base64.b64decode(body["encrypted_value"]))
+    assert plain == b"s3cr3t-value"
+    assert b"s3cr3t-value" not in request.content
+
+
+@respx.mock
+async def test_repo_scope_put_sends_no_visibility() -> None:
+    private = PrivateKey.generate()
+    respx.get(f"{API}/repos/acme/web/actions/secrets/public-key").respond(
+        json={"key_id": "1", "key": base64.b64encode(bytes(private.public_key)).decode()}
+    )
+    put = respx.put(f"{API}/repos/acme/web/actions/secrets/TOKEN").respond(204)
+    async with GitHubClient(token="t", base_url=API) as gh:
+        assert await gh.put_secret(Scope.repo("acme", "web"), "TOKEN", "x") is False
+        with pytest.raises(ConfigError, match="organization secrets only"):
+            await gh.put_secret(Scope.repo("acme", "web"), "TOKEN", "x", visibility="all")
+    assert set(json.loads(put.calls.last.request.content)) == {"encrypted_value", "key_id"}
+
+
+@respx.mock
+async def test_link_paging_when_total_count_is_absent() -> None:
+    def page(request: httpx.Request) -> httpx.Response:
+        n = int(request.url.params.get("page", "1"))
+        headers = {
+            "Link": f'<{API}/orgs/acme/actions/secrets?per_page=100&page={n + 1}>; rel="next"'
+        }
+        item = {
+            "name": f"S{n}",
+            "created_at": "2026-01-01T00:00:00Z",
+            "updated_at": "2026-01-02T00:00:00Z",
+        }
+        return httpx.Response(200, json={"secrets": [item]}, headers=headers if n < 3 else {})
+
+    route = respx.get(f"{API}/orgs/acme/actions/secrets").mock(side_effect=page)
+    async with GitHubClient(token="t", base_url=API) as gh:
+        names = [s.name for s in await gh.list_secrets(ORG)]
+    assert names == ["S1", "S2", "S3"]
+    assert route.call_count == 3
+    assert route.calls[0].request.url.params["per_page"] == "100"
+
+
+@respx.mock
+async def test_a_smaller_server_page_cap_is_respected() -> None:
+    everything = [
+        {
+            "name": f"S{n:02d}",
+            "created_at": "2026-01-01T00:00:00Z",
+            "updated_at": "2026-01-01T00:00:00Z",
+        }
+        for n in range(70)
+    ]
+
+    def page(request: httpx.Request) -> httpx.Response:
+        n = int(request.url.params["page"])  # this server ignores per_page and sends 30
+        return httpx.Response(
+            200, json={"total_count": 70, "secrets": everything[(n - 1) * 30 : n * 30]}
+        )
+
+    route = respx.get(f"{API}/orgs/acme/actions/secrets").mock(side_effect=page)
+    async with GitHubClient(token="t", base_url=API) as gh:
+        names = [s.name for s in await gh.list_secrets(ORG)]
+    assert names == [item["name"] for item in everything]
+    assert route.call_count == 3
+
+
+@respx.mock
+async def test_401_and_plain_403_are_credentials_errors_without_waiting() -> None:
+    route = respx.get(f"{API}/orgs/acme/actions/secrets")
+    route.side_effect = [
+        httpx.Response(401, json={"message": "Bad credentials"}),
+        httpx.Response(403, json={"message": "Resource not accessible by integration"}),
+    ]
+    async with GitHubClient(token="t", base_url=API) as gh:
+        with pytest.raises(CredentialsError) as first:
+            await gh.list_secrets(ORG)
+        with pytest.raises(CredentialsError, match="denied access") as second:
+            await gh.list_secrets(ORG)
+    assert "secretsync login github" in (first.value.hint or "")
+    assert "organization acme" in str(second.value)
+    assert route.call_count == 2  # neither was retried
+
+
+async def test_listing_1000_org_secrets_takes_11_requests_at_most_in_parallel(
+    secretsync_emulator: Emulator,
+) -> None:
+    emu = secretsync_emulator
+    for i in range(1000):
+        emu.seed_github_secret("orgs/acme", f"SECRET_{i:04d}", "v")
+    emu.set_faults(Faults(latency_ms=100))
+    async with _client(emu) as gh:
+        started = time.monotonic()
+        secrets = await gh.list_secrets(ORG)
+        elapsed = time.monotonic() - started
+        assert gh.request_count == len(emu.request_log())
+    assert sorted(s.name for s in secrets) == [f"SECRET_{i:04d}" for i in range(1000)]
+    log = emu.request_log()
+    assert len(log) <= 11
+    assert {entry["query"] for entry in log} == {f"per_page=100&page={n}" for n in range(1, 11)}
+    # 10 requests of 100 ms each: one round trip, then the other nine together (1 s serial).
+    assert elapsed < 0.6, elapsed
+
+
+async def test_listing_over_real_http(secretsync_emulator_server: ServedEmulator) -> None:
+    served = secretsync_emulator_server
+    for i in range(250):
+        served.emulator.seed_github_secret("orgs/acme", f"S{i:03d}", "v")
+    served.emulator.seed_github_secret("repos/acme/web/environments/prod", "ENV_ONLY", "v")
+    environ = {"GH_TOKEN": "t", "SECRETSYNC_GITHUB_API_URL": served.github_url}
+    async with github_from_env(environ) as gh:
+        secrets = await gh.list_secrets(ORG)
+        assert gh.request_count == 3
+        in_env = await gh.list_secrets(Scope.env("acme", "web", "prod"))
+    assert len(secrets) == 250
+    assert [s.name for s in in_env] == ["ENV_ONLY"]
+    assert in_env[0].scope == Scope.env("acme", "web", "prod")
+    assert in_env[0].updated_at.tzinfo is not None
+
+
+async def test_put_creates_then_updates_and_the_emulator_decrypts(
+    secretsync_emulator_server: ServedEmulator,
+) -> None:
+    emu = secretsync_emulator_server.emulator
+    async with GitHubClient(
+        token="t", base_url=secretsync_emulator_server.url, writes_per_minute=6000
+    ) as gh:
+        assert await gh.put_secret(ORG, "OPENAI_API_KEY", "sk-first") is True
+        assert await gh.put_secret(ORG, "OPENAI_API_KEY", "sk-second $x\nline") is False
+        meta = await gh.get_secret(ORG, "OPENAI_API_KEY")
+    stored = _stored(emu, "orgs/acme")["OPENAI_API_KEY"]
+    assert stored["value"] == "sk-second $x\nline"
+    assert stored["visibility"] == "private"
+    assert meta.name == "OPENAI_API_KEY" and meta.visibility == "private"
+    key_reads = [e for e in emu.request_log() if e["path"].endswith("/public-key")]
+    assert len(key_reads) == 1  # cached per scope
+
+
+async def test_selected_visibility_with_repository_ids(secretsync_emulator: Emulator) -> None:
+    emu = secretsync_emulator
+    expected = emu.add_repository("acme", "web")
+    async with _client(emu) as gh:
+        repo_id = await gh.repository_id("acme", "web")
+        await gh.put_secret(
+            ORG, "DEPLOY_KEY", "v", visibility="selected", selected_repository_ids=[repo_id]
+        )
+    assert repo_id == expected
+    assert _stored(emu, "orgs/acme")["DEPLOY_KEY"]["selected_repository_ids"] == [expected]
+
+
+async def test_delete_reports_whether_there_was_a_secret(secretsync_emulator: Emulator) -> None:
+    emu = secretsync_emulator
+    emu.seed_github_secret("repos/acme/web", "OLD", "v")
+    scope = Scope.repo("acme", "web")
+    async with _client(emu) as gh:
+        assert await gh.delete_secret(scope, "OLD") is True
+        assert await gh.delete_secret(scope, "OLD") is False
+        with pytest.raises(NotFoundError, match="secret OLD in repository acme/web not found"):
+            await gh.get_secret(scope, "OLD")
+    assert _stored(emu, "repos/acme/web") == {}
+
+
+async def test_rotated_public_key_is_fetched_again(secretsync_emulator: Emulator) -> None:
+    emu = secretsync_emulator
+    async with _client(emu) as gh:
+        await gh.put_secret(ORG, "A", "one")
+        emu.rotate_public_key("orgs/acme")
+        await gh.put_secret(ORG, "A", "two")
+    assert _stored(emu, "orgs/acme")["A"]["value"] == "two"
+    statuses = [e["status"] for e in emu.request_log() if e["method"] == "PUT"]
+    assert statuses == [201, 422, 204]
+
+
+def test_github_from_env_refuses_plain_http_to_a_remote_host() -> None:
+    environ = {"GH_TOKEN": "t", "SECRETSYNC_GITHUB_API_URL": "http://github.example.com"}
+    with pytest.raises(ConfigError, match="loopback"):
+        github_from_env(environ)
