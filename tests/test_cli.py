@@ -269,3 +269,21 @@ def test_python_dash_m_entry_point() -> None:
         check=False,
     )
     assert result.returncode == 0 and "valid" in result.stdout
+
+
+def test_consoles_are_built_lazily_and_work() -> None:
+    import io
+
+    app = App(stdout=io.StringIO(), stderr=io.StringIO(), environ={"NO_COLOR": "1"})
+    app.out.print("[bold]hello[/bold]")
+    app.err.print("to stderr")
+    assert app.stdout.getvalue() == "hello\n"  # type: ignore[attr-defined]
+    assert app.stderr.getvalue() == "to stderr\n"  # type: ignore[attr-defined]
+
+
+def test_every_command_has_a_module() -> None:
+    import importlib
+
+    for name in cli_main.COMMANDS:
+        module = importlib.import_module(f"secretsync.cli.commands.{name}")
+        assert callable(module.register) and callable(module.run), name

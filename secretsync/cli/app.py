@@ -60,10 +60,14 @@ class App:
     # pre-commit hook (scan) cannot spare.
     @cached_property
     def out(self) -> Console:
+        from rich.console import Console
+
         return Console(file=self.stdout, no_color=self._no_color, highlight=False, soft_wrap=True)
 
     @cached_property
     def err(self) -> Console:
+        from rich.console import Console
+
         return Console(
             file=self.stderr,
             no_color=self._no_color,

@@ -1,0 +1,188 @@
+"""The emulator over real HTTP on a thread (loopback only unless asked), for clients that
+bring their own connection handling: PyGithub, the ESC SDK, curl, secretsync itself.
+
+Wire faults are carried out for real: a drop closes the connection without a byte, a
+truncation promises a longer ``Content-Length`` than it sends (or cuts the header block
+when there is no body) and closes.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import socket
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import TYPE_CHECKING, Any
+
+from secretsync.emulator._http import EmuRequest, EmuResponse
+from secretsync.emulator.app import Delivery
+
+if TYPE_CHECKING:
+    from secretsync.emulator.app import Emulator
+
+__all__ = ["EmulatorServer", "ServedEmulator", "is_loopback", "serve"]
+
+
+def is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+class ServedEmulator(str):
+    """The base URL (a ``str``, so it drops into any URL), plus where each API lives."""
+
+    emulator: Emulator
+
+    def __new__(cls, url: str, emulator: Emulator) -> ServedEmulator:
+        served = super().__new__(cls, url)
+        served.emulator = emulator
+        return served
+
+    @property
+    def url(self) -> str:
+        return str.__str__(self)
+
+    @property
+    def github_url(self) -> str:
+        return self.url
+
+    @property
+    def esc_url(self) -> str:
+        return self.url + "/api/esc"
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    timeout = 30  # an idle keep-alive connection frees its thread after this
+    wbufsize = 1 << 16  # one write per answer (flushed by the base class) ...
+    disable_nagle_algorithm = True  # ... sent at once: no 40 ms delayed-ACK stalls
+    server: _Server
+
+    def log_message(self, format: str, *args: Any) -> None:
+        """Silent: the default prints every request line to stderr."""
+
+    def _serve(self) -> None:
+        body = self._read_body()
+        host = self.headers.get("Host") or "{}:{}".format(*self.server.server_address[:2])
+        req = EmuRequest.build(
+            self.command, self.path, dict(self.headers.items()), body, base_url=f"http://{host}"
+        )
+        try:
+            delivery = self.server.emulator.deliver(req)
+        except Exception as exc:  # a bug: answer 500, print its type only (never a value)
+            sys.stderr.write(f"secretsync emulator: internal error ({type(exc).__name__})\n")
+            delivery = Delivery(
+                EmuResponse.json(500, {"message": f"emulator internal error: {type(exc).__name__}"})
+            )
+        if delivery.delay_s:
+            time.sleep(delivery.delay_s)
+        answer = delivery.response
+        head = self.command == "HEAD"  # headers as for GET, never a body
+        if delivery.cut == "drop":
+            self.close_connection = True
+            return
+        if delivery.cut == "truncate" and (head or not answer.body):
+            self.wfile.write(b"HTTP/1.1 " + str(answer.status).encode()[:1])
+            self.close_connection = True
+            return
+        self.send_response(answer.status)
+        for name, value in answer.headers.items():
+            if name.lower() not in ("content-length", "connection"):
+                self.send_header(name, value)
+        if answer.status not in (204, 304):
+            extra = 1 + len(answer.body) // 2 if delivery.cut == "truncate" else 0
+            length = answer.headers.get("Content-Length") if head else None
+            self.send_header("Content-Length", length or str(len(answer.body) + extra))
+        self.end_headers()
+        if delivery.cut == "truncate":
+            self.wfile.write(answer.body[: len(answer.body) // 2])
+            self.close_connection = True
+        elif not head:
+            self.wfile.write(answer.body)
+
+    def _read_body(self) -> bytes:
+        if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
+            chunks = []
+            while size := int(self.rfile.readline().split(b";")[0].strip() or b"0", 16):
+                chunks.append(self.rfile.read(size))
+                self.rfile.readline()
+            while self.rfile.readline().strip():  # trailers
+                pass
+            return b"".join(chunks)
+        length = int(self.headers.get("Content-Length") or 0)
+        return self.rfile.read(length) if length else b""
+
+    do_GET = do_HEAD = do_PUT = do_POST = do_PATCH = do_DELETE = _serve
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+
+    def __init__(self, address: tuple[str, int], emulator: Emulator) -> None:
+        if ":" in address[0]:
+            self.address_family = socket.AF_INET6
+        self.emulator = emulator
+        super().__init__(address, _Handler)
+
+
+class EmulatorServer:
+    """One listening socket; ``start()`` serves on a daemon thread, ``stop()`` ends it."""
+
+    def __init__(
+        self,
+        emulator: Emulator,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        *,
+        allow_remote: bool = False,
+    ) -> None:
+        if not allow_remote and not is_loopback(host):
+            raise ValueError(f"refusing to listen on non-loopback address {host!r}")
+        self.emulator = emulator
+        self._httpd = _Server((host, port), emulator)
+        self._thread: threading.Thread | None = None
+        bound_host, bound_port = self._httpd.server_address[:2]
+        if isinstance(bound_host, bytes):
+            bound_host = bound_host.decode("ascii")
+        shown = f"[{bound_host}]" if ":" in bound_host else bound_host
+        self.url = ServedEmulator(f"http://{shown}:{bound_port}", emulator)
+
+    @property
+    def port(self) -> int:
+        return int(self._httpd.server_address[1])
+
+    def start(self) -> ServedEmulator:
+        self._thread = threading.Thread(
+            target=self._httpd.serve_forever,
+            kwargs={"poll_interval": 0.02},
+            daemon=True,
+            name="secretsync-emulator",
+        )
+        self._thread.start()
+        return self.url
+
+    def stop(self) -> None:
+        if self._thread is not None:
+            self._httpd.shutdown()
+            self._thread.join()
+            self._thread = None
+        self._httpd.server_close()
+
+
+@contextmanager
+def serve(emulator: Emulator, host: str = "127.0.0.1", port: int = 0) -> Iterator[ServedEmulator]:
+    """Serve ``emulator`` for the ``with`` block; yields the base URL."""
+    server = EmulatorServer(emulator, host, port)
+    try:
+        yield server.start()
+    finally:
+        server.stop()
