@@ -2,8 +2,10 @@
 
 The service reports every problem with a line, a column and a byte offset, and a property
 path such as ``values.db["fn::secret"]``; these nodes keep all three for every key and
-value. Scalars resolve as YAML 1.2 core and interpolation follows the service's parser
-(see "Inferred behaviour" in :mod:`secretsync.emulator.esc_eval`).
+value. Columns count code points (the service counts grapheme clusters: they differ only
+after combining marks or emoji); bytes are UTF-8 offsets from 0. Like the service, aliases
+and non-string keys are diagnostics. Scalars resolve as YAML 1.2 core and interpolation
+follows the service's parser (see "Inferred behaviour" in :mod:`secretsync.emulator.esc_eval`).
 """
 
 from __future__ import annotations
@@ -161,7 +163,8 @@ class _Positions:
         for ch in text:
             self._byte.append(self._byte[-1] + len(ch.encode("utf-8", "surrogatepass")))
 
-    def span(self, start: yaml.Mark, end: yaml.Mark) -> Span:
+    def span(self, start: Any, end: Any) -> Span:
+        """``start``/``end`` are PyYAML marks (pure-Python or libyaml ones)."""
         return Span(
             self.environment,
             (start.line + 1, start.column + 1, self._byte[start.index]),
@@ -188,7 +191,7 @@ def parse_definition(text: str, environment: str) -> tuple[Node | None, list[Dia
     diags = [
         Diagnostic("alias nodes are not supported", "", positions.span(e.start_mark, e.end_mark))
         for e in yaml.parse(text, Loader=_Loader)
-        if isinstance(e, yaml.AliasEvent)
+        if isinstance(e, yaml.AliasEvent) and e.start_mark and e.end_mark
     ]
     return _convert(root, "", positions, diags), diags
 
