@@ -1,0 +1,401 @@
+"""The placeholder classifier: each rule on its own, its false-positive guards, the never-quote
+promise, and the targets on the labelled dev set (``eval/placeholders.jsonl``)."""
+
+from __future__ import annotations
+
+import base64
+import json
+import random
+import string
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from secretsync.placeholders import (
+    Classification,
+    Verdict,
+    classify,
+    is_placeholder,
+    looks_secret_bearing_key,
+)
+
+ROOT = Path(__file__).resolve().parent.parent
+ALNUM = string.ascii_letters + string.digits
+RNG = random.Random(20261122)
+
+
+def rand(alphabet: str, n: int) -> str:
+    return "".join(RNG.choice(alphabet) for _ in range(n))
+
+
+def verdict(value: str, key: str | None = None) -> Verdict:
+    return classify(value, key).verdict
+
+
+@pytest.mark.parametrize(
+    ("value", "kind"), [("", "empty"), ("  ", "whitespace"), ("\t\n", "whitespace")]
+)
+def test_empty_and_whitespace(value: str, kind: str) -> None:
+    assert classify(value) == Classification(Verdict.EMPTY, kind, f"the value is {kind}")
+
+
+@pytest.mark.parametrize(
+    "value", ["null", "NULL", "None", "nil", "undefined", "N/A", "-", "~", '""']
+)
+def test_null_like_words(value: str) -> None:
+    assert classify(value).kind == "null-like"
+
+
+@pytest.mark.parametrize(
+    ("value", "kind"),
+    [
+        ("changeme", "word:changeme"),
+        ("CHANGE_ME", "word:change"),
+        ("change-me", "word:change"),
+        ("ChangeMe", "word:change"),
+        ("your-api-key-here", "word:your"),
+        ("YOUR_API_KEY", "word:your"),
+        ("yourApiKeyHere", "word:your"),
+        ("yourapikeyhere", "word:your"),
+        ("replace_me", "word:replace"),
+        ("REPLACEME", "word:replaceme"),
+        ("TODO", "word:todo"),
+        ("tbd", "word:tbd"),
+        ("FIXME", "word:fixme"),
+        ("dummy", "word:dummy"),
+        ("example", "word:example"),
+        ("sample", "word:sample"),
+        ("test", "word:test"),
+        ("testing", "word:testing"),
+        ("password", "word:password"),
+        ("secret", "word:secret"),
+        ("placeholder", "word:placeholder"),
+        ("my-placeholder-key", "word:placeholder"),
+        ("insert-your-token", "word:insert"),
+        ("Enter your API key", "word:enter"),
+        ("xxx", "padding"),
+        ("foo", "word:foo"),
+        ("foo/bar", "word:foo"),
+        ("redacted", "word:redacted"),
+        ("<redacted>", "redacted"),
+        ("[REDACTED]", "redacted"),
+        ("mysecretpassword", "word:secret"),
+        ("not-a-real-key", "generic-words"),
+    ],
+)
+def test_placeholder_words_in_any_case_and_separator(value: str, kind: str) -> None:
+    assert classify(value).kind == kind
+
+
+@pytest.mark.parametrize("char", ["x", "X", "*", "#", "0", ".", "-", "•"])
+def test_padding_runs(char: str) -> None:
+    result = classify(char * 24)
+    assert result.verdict is Verdict.PLACEHOLDER
+    assert result.kind in ("padding", "sequential", "elided")
+
+
+@pytest.mark.parametrize(
+    ("value", "kind"),
+    [
+        ("<your-token>", "template:angle"),
+        ("{{ .Values.apiKey }}", "template:jinja"),
+        ("{% raw %}secret{% endraw %}", "template:jinja"),
+        ("${{ secrets.OPENAI_API_KEY }}", "template:github-actions"),
+        ("%(db_password)s", "template:printf"),
+        ("#{ApiKey}#", "template:replace-tokens"),
+        ("$(vault read -field=token secret/x)", "template:command"),
+        ("__API_KEY__", "template:dunder"),
+        ("@api.key@", "template:at"),
+        ("{api_key}", "template:braces"),
+        ("postgres://app:<password>@db/app", "template:angle"),
+        ("Bearer ${{ secrets.API_TOKEN }}", "template:github-actions"),
+    ],
+)
+def test_unrendered_templates(value: str, kind: str) -> None:
+    assert classify(value) == Classification(Verdict.PLACEHOLDER, kind, classify(value).reason)
+
+
+@pytest.mark.parametrize(
+    ("value", "key"),
+    [
+        ("OPENAI_API_KEY", "OPENAI_API_KEY"),
+        ("openai-api-key", "OPENAI_API_KEY"),
+        ("openaiApiKey", "OPENAI_API_KEY"),
+        ("Stripe Secret Key", "STRIPE_SECRET_KEY"),
+        ("gong", "GONG_ACCESS_KEY"),
+    ],
+)
+def test_value_equal_to_its_key_name(value: str, key: str) -> None:
+    assert classify(value, key).kind == "self-named"
+
+
+@pytest.mark.parametrize(
+    ("value", "kind", "reason"),
+    [
+        ("sk-" + "x" * 48, "provider-placeholder:openai", "'sk-' followed by repeated 'x'"),
+        ("sk-proj-XXXXXXXXXXXX", "provider-placeholder:openai", "'sk-proj-' followed by repeated 'X'"),
+        ("ghp_" + "X" * 36, "provider-placeholder:github", "'ghp_' followed by repeated 'X'"),
+        ("AKIAXXXXXXXXXXXXXXXX", "provider-placeholder:aws_access_key_id", "'AKIA' followed by repeated 'X'"),
+        ("xoxb-your-token", "provider-placeholder:slack_token", "'xoxb-' followed by placeholder words"),
+        ("sk-", "provider-placeholder:openai", "'sk-' followed by only the prefix"),
+        ("sk-proj-...", "provider-placeholder:openai", "'sk-proj-' followed by an elided remainder"),
+    ],
+)  # fmt: skip
+def test_provider_shaped_placeholders(value: str, kind: str, reason: str) -> None:
+    assert classify(value) == Classification(Verdict.PLACEHOLDER, kind, reason)
+
+
+JWT_IO = (
+    "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIiwibmFtZSI6IkpvaG4gRG9lIiwia"
+    "WF0IjoxNTE2MjM5MDIyfQ.SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c"
+)
+
+
+@pytest.mark.parametrize(
+    ("value", "kind"),
+    [
+        ("AKIAIOSFODNN7EXAMPLE", "vendor-example:aws"),
+        ("wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", "vendor-example:aws"),
+        ("AKIAI44QH8DHBEXAMPLE", "vendor-example:aws"),
+        ("sk_test_4eC39HqLyjWDarjtT1zdp7dc", "vendor-example:stripe"),
+        ("ghp_16C7e42F292c6912E7710c838347Ae178B4a", "vendor-example:github"),
+        (JWT_IO, "vendor-example:jwt.io"),
+    ],
+)
+def test_documented_vendor_examples(value: str, kind: str) -> None:
+    assert classify(value).kind == kind
+
+
+@pytest.mark.parametrize(
+    "value", ["sk-proj-...", "AKIA...ABCD", "ghp_…", "****1234", "sk-ant-api03-R2D...igAA"]
+)
+def test_elided_keys(value: str) -> None:
+    assert verdict(value) is Verdict.PLACEHOLDER
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "postgres://user:password@localhost:5432/app",
+        "postgres://postgres:postgres@db/app",
+        "mysql://admin:admin@127.0.0.1/shop",
+        "mongodb://root:root@mongo:27017",
+        "amqp://guest:guest@rabbit:5672/",
+        "redis://:changeme@cache:6379",
+    ],
+)
+def test_default_credentials_in_urls(value: str) -> None:
+    assert classify(value, "DATABASE_URL").kind == "default-credentials-url"
+
+
+@pytest.mark.parametrize(
+    ("value", "kind"),
+    [
+        ("${OPENAI_API_KEY}", "reference:interpolation"),
+        ("${DB_PASSWORD:-changeme}", "reference:interpolation"),
+        ("$STRIPE_KEY", "reference:env"),
+        ("env:GITHUB_TOKEN", "reference:env"),
+        ("op://Engineering/Stripe/credential", "reference:1password"),
+        ("vault:secret/data/app#token", "reference:vault"),
+        ("ref+awssecrets://prod/db", "reference:vals"),
+        ("arn:aws:secretsmanager:us-east-1:111122223333:secret:prod/db-AbCdEf", "reference:aws"),
+        ("arn:aws:ssm:us-east-1:111122223333:parameter/app/key", "reference:aws"),
+        ("@Microsoft.KeyVault(SecretUri=https://kv.vault.azure.net/secrets/x/)", "reference:azure-key-vault"),
+        ("projects/p/secrets/api-key/versions/latest", "reference:gcp"),
+        ("sm://p/api-key", "reference:uri"),
+        ("doppler://prod/KEY", "reference:uri"),
+        ("${{ env.SLACK_TOKEN }}", "reference:github-actions"),
+        ("postgres://app:${DB_PASSWORD}@db/app", "reference:interpolation"),
+    ],
+)  # fmt: skip
+def test_references_are_not_placeholders(value: str, kind: str) -> None:
+    result = classify(value)
+    assert result.verdict is Verdict.REFERENCE
+    assert result.kind == kind
+
+
+def _pem() -> str:
+    body = base64.b64encode(RNG.randbytes(180)).decode()
+    return f"-----BEGIN PRIVATE KEY-----\n{body}\n-----END PRIVATE KEY-----\n"
+
+
+def _jwt() -> str:
+    def part(obj: object) -> str:
+        return base64.urlsafe_b64encode(json.dumps(obj).encode()).decode().rstrip("=")
+
+    return ".".join([part({"alg": "RS256"}), part({"sub": "svc"}), rand(ALNUM + "-_", 43)])
+
+
+@pytest.mark.parametrize(
+    ("value", "kind"),
+    [
+        ("sk_test_" + rand(ALNUM, 24), "provider:stripe"),  # test-mode keys are real keys
+        ("sk-proj-" + rand(ALNUM + "-_", 120), "provider:openai"),
+        ("ghp_" + rand(ALNUM, 36), "provider:github"),
+        ("correct-horse-battery-staple-9f3k2", "opaque"),
+        ("8c1f0a3e-5b7d-4e2a-9f6c-1d2e3f4a5b6c", "opaque"),
+        (base64.b64encode(RNG.randbytes(32)).decode(), "opaque"),
+        (rand("0123456789abcdef", 64), "opaque"),
+        (_pem(), "provider:pem_private_key"),
+        (_jwt(), "provider:jwt"),
+        ("Tr0ub4dor&3-" + rand(ALNUM, 6), "opaque"),
+        ("https://api.openai.com/v1", "url"),
+        ("5432", "opaque"),
+    ],
+)
+def test_real_looking_values_are_secrets(value: str, kind: str) -> None:
+    result = classify(value)
+    assert result.verdict is Verdict.SECRET
+    assert result.kind == kind
+
+
+@pytest.mark.parametrize(
+    "fragment", ["test", "todo", "xxx", "XXXX", "0000", "demo", "fake", "example", "...", "***"]
+)
+def test_fragments_inside_random_tokens_do_not_make_placeholders(fragment: str) -> None:
+    for _ in range(20):
+        body = rand(ALNUM, 36)
+        at = RNG.randrange(len(body))
+        assert verdict(body[:at] + fragment + body[at:], "API_KEY") is Verdict.SECRET
+
+
+def test_random_tokens_are_almost_never_placeholders() -> None:
+    alphabets = [ALNUM, string.ascii_lowercase, "0123456789abcdef", ALNUM + "!@#$%^&*-_=+"]
+    values = [rand(a, n) for a in alphabets for n in (10, 16, 24, 40) for _ in range(250)]
+    flagged = sum(is_placeholder(v, "API_KEY") for v in values)
+    assert flagged / len(values) <= 0.002
+
+
+def _canaries() -> list[tuple[str, str]]:
+    """(value, its secret part): the part no message may show 9 characters of."""
+    body = base64.b64encode(RNG.randbytes(180)).decode()
+    tokens = [rand(ALNUM, 60), rand(ALNUM, 36), rand(ALNUM, 20), rand(ALNUM, 18)]
+    return [
+        ("sk-proj-" + tokens[0], tokens[0]),
+        ("ghp_" + tokens[1], tokens[1]),
+        ("hunter-" + tokens[2], "hunter-" + tokens[2]),
+        (f"postgres://app:{tokens[3]}@db.internal/app", tokens[3]),
+        (f"-----BEGIN PRIVATE KEY-----\n{body}\n-----END PRIVATE KEY-----\n", body),
+        (f"postgres://app:{tokens[3]}@example.com/app", tokens[3]),
+    ]
+
+
+@pytest.mark.parametrize(("value", "secret_part"), _canaries())
+def test_kind_and_reason_never_quote_the_value(value: str, secret_part: str) -> None:
+    result = classify(value, "SOME_SECRET")
+    shown = f"{result.kind} {result.reason} {result!r}"
+    for start in range(len(secret_part) - 8):
+        assert secret_part[start : start + 9] not in shown
+
+
+def test_reasons_on_the_dev_set_never_hold_the_value() -> None:
+    for row in _rows("placeholders.jsonl"):
+        value = row["value"]
+        result = classify(value, row["key"])
+        assert " " in result.reason, result.kind
+        if row["label"] == "secret":
+            assert value not in result.reason and value not in result.kind
+
+
+def test_is_placeholder_follows_classify() -> None:
+    assert is_placeholder("changeme")
+    assert not is_placeholder("${TOKEN}")
+    assert not is_placeholder("")
+    assert not is_placeholder("ghp_" + rand(ALNUM, 36))
+
+
+@pytest.mark.parametrize(
+    ("key", "expected"),
+    [
+        ("OPENAI_API_KEY", True), ("apiKey", True), ("x-api-key", True), ("DB_PASSWORD", True),
+        ("PGPASSWD", False), ("db_pwd", True), ("SENTRY_DSN", True), ("GITHUB_TOKEN", True),
+        ("CLIENT_SECRET", True), ("PRIVATE_KEY", True), ("AUTH", True), ("GCP_CREDENTIALS", True),
+        ("AWS_ACCESS_KEY_ID", True), ("STRIPE_PUBLISHABLE_KEY", True), ("NEXT_PUBLIC_KEY", False),
+        ("TOKEN_URL", False), ("PASSWORD_FILE", False), ("MONKEY", False), ("KEYBOARD", False),
+        ("LOG_LEVEL", False), ("DATABASE_URL", False), ("user", False),
+    ],
+)  # fmt: skip
+def test_secret_bearing_key_names(key: str, expected: bool) -> None:
+    assert looks_secret_bearing_key(key) is expected
+
+
+def test_pathological_inputs_stay_fast() -> None:
+    started = time.perf_counter()
+    for value in ["{{" * 20_000, "<" * 50_000, "x" * 100_000 + "y", "${" * 20_000, "a-" * 30_000]:
+        classify(value, "API_KEY")
+    assert time.perf_counter() - started < 2.0
+
+
+def _rows(name: str) -> list[dict[str, str]]:
+    with (ROOT / "eval" / name).open(encoding="utf-8") as fh:
+        return [json.loads(line) for line in fh]
+
+
+def test_targets_on_the_dev_set() -> None:
+    sys.path.insert(0, str(ROOT))
+    try:
+        from benchmarks.placeholder_eval import load, run, targets
+    finally:
+        sys.path.remove(str(ROOT))
+    results = run(load(ROOT / "eval" / "placeholders.jsonl"))
+    assert len(results) >= 500
+    failed = [
+        f"{t.name}: {t.value:.1%} (target {t.rule})" for t in targets(results) if not t.passed
+    ]
+    assert not failed
+
+
+@pytest.mark.parametrize(
+    ("value", "kind"),
+    [
+        ("apikeyapikeyapikeyapikey", "repeated"),
+        ("abcabcabcabc", "repeated"),
+        ("P@ssw0rd", "common-password"),
+        ("Password123!", "word:password"),
+        ("Abcd@1234", "generic-words"),
+        ("dummy-password-for-timing-only", "word:dummy"),
+        ("fixture-access-token", "word:fixture"),
+        ("<%= ENV['API_KEY'] %>", "template:erb"),
+        ("postgres://YOUR_POSTGRESQL_URL", "example-host"),
+        ("postgres://...", "padding"),
+        ("https://xxxxx.supabase.co", "padding"),
+        ("https://api.example.com/v1", "example-host"),
+        ("-----BEGIN PRIVATE KEY-----\n...\n-----END PRIVATE KEY-----", "pem-placeholder"),
+    ],
+)
+def test_more_placeholder_shapes(value: str, kind: str) -> None:
+    result = classify(value)
+    assert result.verdict is Verdict.PLACEHOLDER
+    assert result.kind == kind
+
+
+@pytest.mark.parametrize(
+    ("value", "kind"),
+    [
+        ("/run/secrets/db_password", "reference:file"),
+        ("process.env.OPENAI_API_KEY", "reference:env"),
+        ("os.environ['TOKEN']", "reference:env"),
+        ("ENC[AES256_GCM,data:Zm9v,iv:YmFy,tag:YmF6,type:str]", "reference:sops"),
+        ("$ANSIBLE_VAULT;1.1;AES256\n3132333435", "reference:ansible-vault"),
+        ("${var.db_password}", "reference:interpolation"),
+        ("token ${{ env.API_TOKEN }}", "reference:github-actions"),
+        ("$${REDIS_PASSWORD:?REDIS_PASSWORD is not set}", "reference:interpolation"),
+    ],
+)
+def test_more_reference_shapes(value: str, kind: str) -> None:
+    assert classify(value) == Classification(Verdict.REFERENCE, kind, classify(value).reason)
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "production", "staging", "us-east-1", "info", "true", "8080", "5432", "1000",
+        "rocket-test-maple-drum",  # one placeholder word among plain words is a passphrase
+        "postgres://app:" + rand(ALNUM, 20) + "@postgres:5432/app",  # a compose service host
+        "lV...KtdX3q01=7+",  # "..." inside a random password is not an elision
+    ],
+)  # fmt: skip
+def test_ordinary_values_are_not_placeholders(value: str) -> None:
+    assert not is_placeholder(value)
