@@ -125,18 +125,23 @@ class SecretMap:
 # -------------------------------------------------------------------------------- loading
 
 
-def load_map(path: Path | str) -> SecretMap:
-    """Read and validate a map file; raises ``MapError`` listing every problem."""
+def load_map(path: Path | str, *, display: Path | str | None = None) -> SecretMap:
+    """Read and validate a map file; raises ``MapError`` listing every problem.
+
+    ``display`` is the path that messages and reports show (and ``SecretMap.path``), when
+    it differs from where the file is read (a path relative to another folder).
+    """
     path = Path(path)
+    shown = Path(display) if display is not None else path
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise ConfigError(
-            f"{path}: no such map file", hint="create it or pass --map PATH"
+            f"{shown}: no such map file", hint="create it or pass --map PATH"
         ) from None
     except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{path}: cannot read the map ({exc})") from None
-    return parse_map(text, path)
+        raise ConfigError(f"{shown}: cannot read the map ({exc})") from None
+    return parse_map(text, shown)
 
 
 def parse_map(text: str, path: Path | str = "secret_map.yaml") -> SecretMap:

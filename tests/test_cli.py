@@ -287,3 +287,11 @@ def test_every_command_has_a_module() -> None:
     for name in cli_main.COMMANDS:
         module = importlib.import_module(f"secretsync.cli.commands.{name}")
         assert callable(module.register) and callable(module.run), name
+
+
+def test_map_discovery_with_app_cwd_differing_from_process(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, _ = run(["validate"], capsys, cwd=project / "services" / "api", environ={})
+    assert code == 0
+    assert out.startswith("../../config/secret_map.yaml: valid")

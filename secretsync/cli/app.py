@@ -95,7 +95,9 @@ class App:
         if self._map is None:
             from secretsync.secret_map import load_map
 
-            self._map = load_map(self.map_path())
+            shown = self.map_path()
+            where = shown if shown.is_absolute() else self.cwd / shown
+            self._map = load_map(where, display=shown)
         return self._map
 
     def info(self, message: str) -> None:

@@ -1,0 +1,204 @@
+"""Reading everything the audit rules look at, once, into a :class:`Snapshot`.
+
+The snapshot is plain data (no client, no clock), so the rules over it are pure and are
+tested on snapshots built by hand.
+
+The request budget is fixed by the map, not by the number of secrets: the list pages of
+each GitHub scope (the organization, plus every repository or environment scope an audited
+secret lives in) and one decrypted read per ESC environment, all in flight together. A read
+that fails is recorded on its scope or environment, so the rules report ``unreachable``
+for it and stay silent about anything that would need it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+from secretsync.clients.esc import EscClient
+from secretsync.clients.github import GitHubClient, Scope
+from secretsync.errors import NotFoundError, ServiceError
+from secretsync.esc_definition import EscDefinition
+from secretsync.secret_map import GithubTarget, Secret, SecretMap
+from secretsync.workflows import SecretReference, scan_workflows
+
+__all__ = [
+    "EscState",
+    "ScopeState",
+    "Snapshot",
+    "gather_snapshot",
+    "map_location",
+    "repo_root",
+    "scope_key",
+    "scopes_to_read",
+]
+
+
+def scope_key(org: str, target: GithubTarget) -> str:
+    """``org/<org>``, ``repo/<org>/<repo>`` or ``env/<org>/<repo>/<environment>``."""
+    if target.scope == "org":
+        return f"org/{org}"
+    if target.scope == "repo":
+        return f"repo/{org}/{target.repo}"
+    return f"env/{org}/{target.repo}/{target.environment}"
+
+
+@dataclass(frozen=True)
+class ScopeState:
+    """One GitHub scope as read: secret name (upper-case) -> ``updated_at``; or an error."""
+
+    key: str
+    secrets: Mapping[str, datetime | None] | None
+    error: str | None = None
+
+
+@dataclass(frozen=True)
+class EscState:
+    """One ESC environment as read (decrypted); ``exists`` False on 404; or an error."""
+
+    environment: str
+    ref: str
+    definition: EscDefinition | None
+    exists: bool = True
+    error: str | None = None
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """Everything the rules look at, read once; ``now`` is the audit's clock."""
+
+    smap: SecretMap
+    map_file: str
+    environments: tuple[str, ...]
+    now: datetime
+    github: Mapping[str, ScopeState]
+    esc: Mapping[str, EscState]
+    workflows: Sequence[SecretReference] = ()
+    source: Mapping[str, str] | None = field(default=None, repr=False)
+
+    def audited(self) -> list[Secret]:
+        """Secrets mapped into any audited environment, in map order."""
+        chosen = set(self.environments)
+        return [s for s in self.smap.secrets.values() if chosen & set(s.environments)]
+
+    def github_key(self, secret: Secret) -> str:
+        return scope_key(self.smap.github_org, secret.github)
+
+    def known_values(self) -> list[str]:
+        """Every mapped value read (ESC and source), for the CLI's last-line redactor."""
+        found: list[str] = list((self.source or {}).values())
+        for state in self.esc.values():
+            if state.definition is None:
+                continue
+            for secret in self.smap.secrets_for(state.environment):
+                value = state.definition.secret_value(secret.esc_path)
+                if value:
+                    found.append(value)
+        return found
+
+
+def scopes_to_read(smap: SecretMap, environments: Sequence[str]) -> dict[str, GithubTarget]:
+    """The organization scope (for orphans) and every scope an audited secret lives in."""
+    scopes = {scope_key(smap.github_org, GithubTarget(scope="org")): GithubTarget(scope="org")}
+    chosen = set(environments)
+    for secret in smap.secrets.values():
+        if chosen & set(secret.environments):
+            scopes.setdefault(scope_key(smap.github_org, secret.github), secret.github)
+    return scopes
+
+
+def repo_root(map_path: Path) -> Path:
+    """The repository the map belongs to: the nearest folder above it holding ``.git`` or
+    ``.github``; else the folder above ``config/``; else the map's own folder."""
+    folder = map_path.resolve().parent
+    for candidate in (folder, *folder.parents):
+        if (candidate / ".git").exists() or (candidate / ".github").is_dir():
+            return candidate
+    return folder.parent if folder.name == "config" else folder
+
+
+def map_location(map_path: Path, root: Path) -> str:
+    """The map's path relative to the repository root, posix (what SARIF and JSON show)."""
+    resolved = map_path.resolve()
+    try:
+        return resolved.relative_to(root.resolve()).as_posix()
+    except ValueError:
+        return resolved.name
+
+
+async def gather_snapshot(
+    smap: SecretMap,
+    environments: Sequence[str],
+    *,
+    github: GitHubClient,
+    esc: EscClient,
+    now: datetime | None = None,
+    root: Path | None = None,
+    source: Mapping[str, str] | None = None,
+    map_file: str | None = None,
+) -> Snapshot:
+    """Read GitHub, ESC and the workflows concurrently; ``now`` defaults to the local clock,
+    ``root`` to :func:`repo_root` of the map, ``map_file`` to the map's path under it.
+
+    ``CredentialsError`` (no token, or one the service refused) is not caught: that is a
+    configuration error for the caller, not a finding.
+    """
+    root = root or repo_root(smap.path)
+    scopes = scopes_to_read(smap, environments)
+    scope_reads = [
+        _read_scope(github, key, _scope(smap.github_org, t)) for key, t in scopes.items()
+    ]
+    esc_reads = [_read_esc(esc, smap, env) for env in environments]
+    results = await asyncio.gather(*scope_reads, *esc_reads)
+    github_states = {s.key: s for s in results[: len(scope_reads)] if isinstance(s, ScopeState)}
+    esc_states = {s.environment: s for s in results[len(scope_reads) :] if isinstance(s, EscState)}
+    return Snapshot(
+        smap=smap,
+        map_file=map_file or map_location(smap.path, root),
+        environments=tuple(environments),
+        now=now or datetime.now(timezone.utc),
+        github=github_states,
+        esc=esc_states,
+        workflows=tuple(scan_workflows(root)),
+        source=source,
+    )
+
+
+def _scope(org: str, target: GithubTarget) -> Scope:
+    if target.scope == "org":
+        return Scope.org(org)
+    if target.scope == "repo":
+        return Scope.repo(org, target.repo or "")
+    return Scope.env(org, target.repo or "", target.environment or "")
+
+
+async def _read_scope(github: GitHubClient, key: str, scope: Scope) -> ScopeState:
+    try:
+        metas = await github.list_secrets(scope)
+    except NotFoundError:
+        # GitHub answers 404 both for "no such repository" and "you may not see it":
+        # neither says the secrets are absent, so the gate fails closed.
+        return ScopeState(key, None, error=f"{scope} not found, or the token cannot see it")
+    except ServiceError as exc:
+        return ScopeState(key, None, error=exc.message)
+    return ScopeState(key, {meta.name.upper(): _utc(meta.updated_at) for meta in metas})
+
+
+async def _read_esc(esc: EscClient, smap: SecretMap, environment: str) -> EscState:
+    ref = smap.esc_ref(environment)
+    name = smap.environments[environment].esc_env
+    try:
+        definition = await esc.get_definition(smap.esc_org, smap.esc_project, name, decrypt=True)
+        parsed = EscDefinition.parse(definition.yaml)
+    except NotFoundError:
+        return EscState(environment, ref, None, exists=False)
+    except ServiceError as exc:
+        return EscState(environment, ref, None, error=exc.message)
+    return EscState(environment, ref, parsed)
+
+
+def _utc(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)

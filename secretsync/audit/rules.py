@@ -1,0 +1,323 @@
+"""The audit rules: pure functions from what was read (a :class:`Snapshot`) to findings.
+
+Nothing here talks to a service or reads a clock, so each rule is tested on a snapshot
+built by hand and the whole audit is repeatable. A system that could not be read produces
+one ``unreachable`` finding and no other finding that would need it: a rule never guesses
+from missing data, in either direction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from datetime import datetime, timezone
+
+from secretsync import providers
+from secretsync.audit.findings import Finding, System, sort_findings
+from secretsync.audit.gather import EscState, Snapshot
+from secretsync.errors import MapError
+from secretsync.esc_definition import ManagedEntry
+from secretsync.placeholders import Verdict, classify
+from secretsync.secret_map import Secret
+from secretsync.workflows import BUILTIN_SECRETS
+
+__all__ = ["evaluate", "map_findings"]
+
+
+def evaluate(snapshot: Snapshot) -> list[Finding]:
+    """Every finding of every rule, worst first, in a stable order."""
+    found: list[Finding] = []
+    found.extend(_unreachable(snapshot))
+    found.extend(_github(snapshot))
+    for environment in snapshot.environments:
+        state = snapshot.esc.get(environment)
+        if state is not None and state.error is None:
+            found.extend(_esc(snapshot, state))
+    found.extend(_workflows(snapshot))
+    if snapshot.source is not None:
+        found.extend(_source(snapshot, snapshot.source))
+    return sort_findings(found)
+
+
+def map_findings(error: MapError, map_file: str) -> list[Finding]:
+    """``invalid-map``: one finding per validation issue, at its line and column."""
+    return sort_findings(
+        [
+            Finding.of(
+                "invalid-map",
+                secret=None,
+                environment=None,
+                system=System.MAP,
+                location=f"{map_file}:{issue.line}:{issue.column}",
+                message=issue.message,
+                file=map_file,
+                line=issue.line,
+                column=issue.column,
+            )
+            for issue in error.issues
+        ]
+    )
+
+
+# ----------------------------------------------------------------------------- the rules
+
+
+def _unreachable(snap: Snapshot) -> Iterator[Finding]:
+    for key, scope in snap.github.items():
+        if scope.error is not None:
+            yield Finding.of(
+                "unreachable",
+                secret=None,
+                environment=None,
+                system=System.GITHUB,
+                location=f"github:{key}",
+                message=f"GitHub {key} could not be read: {scope.error}",
+                file=snap.map_file,
+            )
+    for environment in snap.environments:
+        state = snap.esc.get(environment)
+        if state is not None and state.error is not None:
+            yield Finding.of(
+                "unreachable",
+                secret=None,
+                environment=environment,
+                system=System.ESC,
+                location=state.ref,
+                message=f"ESC environment {state.ref} could not be read: {state.error}",
+                file=snap.map_file,
+                line=snap.smap.environments[environment].line,
+            )
+
+
+def _about(
+    snap: Snapshot,
+    rule: str,
+    secret: Secret,
+    *,
+    environment: str | None,
+    system: System,
+    location: str,
+    message: str,
+) -> Finding:
+    """A finding about one mapped secret, shown on its line of the map."""
+    return Finding.of(
+        rule,
+        secret=secret.name,
+        environment=environment,
+        system=system,
+        location=location,
+        message=message,
+        file=snap.map_file,
+        line=secret.line,
+    )
+
+
+def _github(snap: Snapshot) -> Iterator[Finding]:
+    """missing-github, stale (from GitHub's ``updated_at``) and orphan-github."""
+    for secret in snap.audited():
+        key = snap.github_key(secret)
+        scope = snap.github.get(key)
+        if scope is None or scope.secrets is None:
+            continue
+        location = f"github:{key}:{secret.name}"
+        if secret.name.upper() not in scope.secrets:
+            if secret.required:
+                yield _about(
+                    snap,
+                    "missing-github",
+                    secret,
+                    environment=None,
+                    system=System.GITHUB,
+                    location=location,
+                    message=f"required secret is absent from GitHub {key}",
+                )
+            continue
+        updated = scope.secrets[secret.name.upper()]
+        stale = _stale_message(snap.now, updated, secret.max_age_days, "GitHub secret updated")
+        if stale:
+            yield _about(
+                snap,
+                "stale",
+                secret,
+                environment=None,
+                system=System.GITHUB,
+                location=location,
+                message=stale,
+            )
+    mapped: dict[str, set[str]] = {}
+    for secret in snap.smap.secrets.values():
+        mapped.setdefault(snap.github_key(secret), set()).add(secret.name.upper())
+    for key, scope in snap.github.items():
+        for name in sorted(scope.secrets or ()):
+            if name not in mapped.get(key, set()):
+                yield Finding.of(
+                    "orphan-github",
+                    secret=name,
+                    environment=None,
+                    system=System.GITHUB,
+                    location=f"github:{key}:{name}",
+                    message=f"GitHub {key} holds {name}, which the map does not define",
+                    file=snap.map_file,
+                )
+
+
+def _esc(snap: Snapshot, state: EscState) -> Iterator[Finding]:
+    """missing-esc, value checks, drift, stale (from bookkeeping) and orphan-esc."""
+    env = state.environment
+    secrets = snap.smap.secrets_for(env)
+    definition = state.definition if state.exists else None
+    managed = definition.managed() if definition is not None else {}
+    for secret in secrets:
+        location = f"{state.ref}:{secret.esc_path}"
+
+        def about(rule: str, message: str, where: str = location, s: Secret = secret) -> Finding:
+            return _about(
+                snap, rule, s, environment=env, system=System.ESC, location=where, message=message
+            )
+
+        if definition is None:
+            if secret.required:
+                yield about("missing-esc", f"ESC environment {state.ref} does not exist")
+            continue
+        if not definition.has_path(secret.esc_path):
+            if secret.required:
+                yield about("missing-esc", f"required secret is absent at {secret.esc_path}")
+            continue
+        expected = "${" + secret.esc_path + "}"
+        target = definition.env_var_target(secret.env_var)
+        if secret.required and target != expected:
+            state_text = "is absent" if target is None else f"does not point at {expected}"
+            yield about(
+                "missing-esc",
+                f"environmentVariables.{secret.env_var} {state_text}",
+                f"{state.ref}:environmentVariables.{secret.env_var}",
+            )
+        value = definition.secret_value(secret.esc_path)
+        if value is not None:
+            for rule, message in _value_problems(secret, value):
+                yield about(rule, message)
+        yield from _bookkeeping(snap, state, secret, managed.get(secret.esc_path))
+    wanted = {secret.esc_path for secret in secrets}
+    for path, entry in sorted(managed.items()):
+        if path not in wanted:
+            yield Finding.of(
+                "orphan-esc",
+                secret=entry.secret,
+                environment=env,
+                system=System.ESC,
+                location=f"{state.ref}:{path}",
+                message=f"sync manages {path} ({entry.secret}), which the map no longer has "
+                f"in {env}",
+                file=snap.map_file,
+                line=snap.smap.environments[env].line,
+            )
+
+
+def _bookkeeping(
+    snap: Snapshot, state: EscState, secret: Secret, entry: ManagedEntry | None
+) -> Iterator[Finding]:
+    """drift against GitHub's ``updated_at``; stale from ``synced_at`` when GitHub has none."""
+    if entry is None:
+        return
+    scope = snap.github.get(snap.github_key(secret))
+    if scope is None or scope.secrets is None:
+        return  # GitHub unread: its own finding says so
+    location = f"{state.ref}:{secret.esc_path}"
+    name = secret.name.upper()
+    if name in scope.secrets:
+        updated = scope.secrets[name]
+        baseline = _parse(entry.github_updated_at) or _parse(entry.synced_at)
+        if updated is not None and baseline is not None and updated > baseline:
+            yield _about(
+                snap,
+                "drift",
+                secret,
+                environment=state.environment,
+                system=System.ESC,
+                location=location,
+                message=f"GitHub secret updated {_stamp(updated)}, after the last sync into "
+                f"{state.ref} (which saw {_stamp(baseline)})",
+            )
+        return
+    stale = _stale_message(snap.now, _parse(entry.synced_at), secret.max_age_days, "last synced")
+    if stale:
+        yield _about(
+            snap,
+            "stale",
+            secret,
+            environment=state.environment,
+            system=System.ESC,
+            location=location,
+            message=stale,
+        )
+
+
+def _workflows(snap: Snapshot) -> Iterator[Finding]:
+    known = {name.upper() for name in snap.smap.secrets} | BUILTIN_SECRETS
+    for ref in snap.workflows:
+        if ref.key not in known:
+            yield Finding.of(
+                "workflow-undefined",
+                secret=ref.name,
+                environment=None,
+                system=System.WORKFLOW,
+                location=f"{ref.path}:{ref.line}",
+                message=f"secrets.{ref.name} is neither in the map nor built in",
+                file=ref.path,
+                line=ref.line,
+                column=ref.column,
+            )
+
+
+def _source(snap: Snapshot, source: Mapping[str, str]) -> Iterator[Finding]:
+    for secret in snap.audited():
+        value = source.get(secret.name)
+        if value is None:
+            continue
+        for rule, message in _value_problems(secret, value):
+            yield _about(
+                snap,
+                rule,
+                secret,
+                environment=None,
+                system=System.SOURCE,
+                location=f"source:{secret.name}",
+                message=message,
+            )
+
+
+# ------------------------------------------------------------------------------- helpers
+
+
+def _value_problems(secret: Secret, value: str) -> Iterator[tuple[str, str]]:
+    """placeholder / empty-value / format-mismatch for one value; messages hold no value."""
+    verdict = classify(value, secret.name)
+    if verdict.verdict is Verdict.EMPTY:
+        yield "empty-value", "value is empty or whitespace"
+    elif verdict.verdict is Verdict.PLACEHOLDER:
+        yield "placeholder", f"value looks like a placeholder: {verdict.reason}"
+    elif secret.format and not providers.matches(secret.format, value):
+        description = providers.get(secret.format).description
+        yield "format-mismatch", f"value does not look like {secret.format} ({description})"
+
+
+def _stale_message(now: datetime, moment: datetime | None, max_days: int, what: str) -> str:
+    if moment is None:
+        return ""
+    age = now - moment
+    if age.total_seconds() <= max_days * 86400:
+        return ""
+    return f"{what} {_stamp(moment)}, {age.days} days ago; max_age_days is {max_days}"
+
+
+def _parse(stamp: str | None) -> datetime | None:
+    if not stamp:
+        return None
+    try:
+        moment = datetime.fromisoformat(stamp.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+
+
+def _stamp(moment: datetime) -> str:
+    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
