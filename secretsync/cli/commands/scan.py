@@ -1,0 +1,189 @@
+"""``secretsync scan``: placeholders and hard-coded secrets in files; the pre-commit hook.
+
+Imports stay inside ``run``: a pre-commit hook pays interpreter start-up on every commit.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from secretsync.cli.options import add_format, add_output
+
+if TYPE_CHECKING:
+    from secretsync.cli.app import App
+    from secretsync.scanner import Finding
+
+__all__ = ["register", "render", "run"]
+
+FORMATS = ("table", "json", "sarif", "markdown")
+SCHEMA = "secretsync/scan/v1"
+
+_DESCRIPTION = """\
+Scan files for placeholder values under secret-bearing keys and for hard-coded secrets.
+
+Which files: the PATHs given (folders are walked, vendored folders skipped); with no PATH,
+the files git tracks under the current folder (every file when not in a git repository);
+with --all-files, every file git tracks in the repository. pre-commit passes the staged
+files itself. Lockfiles, binary files and files over 1 MiB are skipped.
+
+A finding is dropped when its own line (not the line above) holds `secretsync: ignore`, in
+any comment style. Templates a tool fills in (${{ secrets.X }}, {{ .Values.x }}, __TOKEN__)
+are not placeholders. Tests, docs and example files (.env.example, *.sample, ...) hold fake
+values on purpose: there only secrets in a provider's format (ghp_..., AKIA...) count.
+
+Exit 1 when there are findings that are not in the --baseline, else 0.
+"""
+
+
+def register(subparsers: Any) -> None:
+    parser = subparsers.add_parser(
+        "scan",
+        help="placeholder and hard-coded secret scan of files (the pre-commit hook)",
+        description=_DESCRIPTION,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("paths", nargs="*", metavar="PATH", help="files or folders to scan")
+    parser.add_argument(
+        "--all-files", action="store_true", help="every file git tracks in the repository"
+    )
+    add_format(parser, FORMATS)
+    add_output(parser)
+    parser.add_argument(
+        "--baseline", type=Path, metavar="FILE", help="accepted findings: report only new ones"
+    )
+    parser.add_argument(
+        "--update-baseline",
+        action="store_true",
+        help="accept the current findings of the scanned files into --baseline FILE",
+    )
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace, app: App) -> int:
+    from secretsync.errors import UsageError
+    from secretsync.scan_paths import discover
+    from secretsync.scanner import scan_files
+
+    if args.update_baseline and args.baseline is None:
+        raise UsageError("--update-baseline needs --baseline FILE")
+    files = discover(args.paths, cwd=app.cwd, all_files=args.all_files)
+    baseline = None
+    if args.baseline is not None:
+        from secretsync.baseline import Baseline
+
+        baseline = Baseline.load(
+            app.cwd / args.baseline, missing_ok=args.update_baseline, label=str(args.baseline)
+        )
+    report = scan_files(files, salt=baseline.salt if baseline else None)
+    for warning in report.warnings:
+        app.info(f"warning: {warning}")
+    if baseline is not None and args.update_baseline:
+        baseline.update(report.findings, [shown for _, shown in files], app.cwd)
+        baseline.save()
+        app.info(f"{args.baseline}: {len(baseline.entries)} accepted findings")
+        return 0
+    findings = report.findings
+    if baseline is not None:
+        findings = baseline.new_findings(findings, app.cwd)
+    accepted = len(report.findings) - len(findings)
+    if args.format == "table" and app.interactive and args.output is None:
+        if findings:
+            app.out.print(_rich_table(findings))
+    else:
+        text = render(args.format, findings, cwd=app.cwd)
+        if text or args.output is not None:
+            app.write_output(text, args.output)
+    note = f" ({accepted} accepted by the baseline)" if accepted else ""
+    app.info(f"{_count(len(findings), 'finding')} in {_count(report.files_scanned, 'file')}{note}")
+    return 1 if findings else 0
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}{'' if number == 1 else 's'}"
+
+
+def render(fmt: str, findings: list[Finding], *, cwd: Path) -> str:
+    """The findings as text in ``fmt`` (table means plain ``path:line:col:`` lines)."""
+    if fmt == "json":
+        import json
+
+        document = {"schema": SCHEMA, "findings": [f.to_dict() for f in findings]}
+        return json.dumps(document, indent=2)
+    if fmt == "sarif":
+        return _sarif(findings, cwd)
+    if fmt == "markdown":
+        return _markdown(findings)
+    return "\n".join(
+        f"{f.path}:{f.line}:{f.column}: {f.rule}: {f.message} [{f.kind}]" for f in findings
+    )
+
+
+def _rich_table(findings: list[Finding]) -> Any:
+    from rich.table import Table
+
+    table = Table(title="secretsync scan", title_justify="left")
+    for column in ("location", "rule", "key", "kind", "message"):
+        table.add_column(column, overflow="fold")
+    for f in findings:
+        table.add_row(f"{f.path}:{f.line}:{f.column}", f.rule, f.key, f.kind, f.message)
+    return table
+
+
+def _markdown(findings: list[Finding]) -> str:
+    lines = ["## secretsync scan", ""]
+    if not findings:
+        return "\n".join([*lines, "No findings."])
+    lines += ["| location | rule | key | kind | message |", "|---|---|---|---|---|"]
+    for f in findings:
+        cells = (f"`{f.path}:{f.line}`", f.rule, f"`{f.key}`", f.kind, f.message)
+        lines.append("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")
+    return "\n".join(lines)
+
+
+_RULE_HELP = {
+    "placeholder": (
+        "Placeholder value under a secret-bearing key",
+        "A value like `changeme` or `sk-xxxx` sits where a real secret belongs. Put the real "
+        "value in the secret store and read it through settings, or mark the line "
+        "`secretsync: ignore` when the placeholder is intended.",
+    ),
+    "hardcoded-secret": (
+        "Hard-coded secret",
+        "A value shaped like a real credential is written in the file. Rotate it, move it to "
+        "the secret store (GitHub secrets / Pulumi ESC) and read it through settings.",
+    ),
+}
+
+
+def _sarif(findings: list[Finding], cwd: Path) -> str:
+    import hashlib
+    import os
+
+    from secretsync.sarif import SarifResult, SarifRule, render_sarif
+
+    rules = [
+        SarifRule(
+            id=rule, name=rule.title().replace("-", ""), short=short, help=text, level="error"
+        )
+        for rule, (short, text) in _RULE_HELP.items()
+    ]
+    root = _repository_root(cwd)
+    results = []
+    seen: dict[str, int] = {}
+    for f in findings:
+        path = Path(os.path.relpath((cwd / f.path).absolute(), root)).as_posix()
+        stable = "\0".join((f.rule, path, f.key, f.kind))
+        seen[stable] = seen.get(stable, 0) + 1
+        digest = hashlib.sha256(f"{stable}\0{seen[stable]}".encode()).hexdigest()[:32]
+        results.append(SarifResult(f.rule, "error", f.message, path, f.line, f.column, digest))
+    return render_sarif(rules, results)
+
+
+def _repository_root(cwd: Path) -> Path:
+    """The folder holding ``.git`` above ``cwd`` (SARIF paths are repository-relative)."""
+    for folder in (cwd, *cwd.parents):
+        if (folder / ".git").exists():
+            return folder
+    return cwd

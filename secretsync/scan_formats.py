@@ -1,0 +1,291 @@
+"""Pulling ``(key, value, offset)`` candidates out of one file's text, per format.
+
+The scanner judges values; this module only finds them and says under which name each one
+sits. Every extractor is per file (no state across files) and yields :class:`Candidate`
+with the character offset of the value in the text, so the scanner computes lines and
+columns only for the few candidates that become findings.
+
+Code (Python, JS/TS, Go, ...) is read with one anchored regex rather than a parser: a string
+literal right after ``=`` or ``:`` with the name before it. It is an order of magnitude faster
+than ``ast.parse`` and also sees secrets in code that does not parse (templates, fragments);
+escapes are decoded with ``ast.literal_eval`` only when a literal has a backslash.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import re
+import sys
+from collections.abc import Callable, Iterator
+from typing import Any, NamedTuple
+
+__all__ = ["Candidate", "extract", "format_of"]
+
+
+class Candidate(NamedTuple):
+    """A string value found under ``key``; ``offset`` is where the value starts in the text."""
+
+    key: str
+    value: str
+    offset: int
+
+
+_CODE_SUFFIX_TEXT = (
+    ".py .pyi .js .jsx .mjs .cjs .ts .tsx .mts .cts .go .java .kt .kts .scala .rb .php"
+    " .cs .swift .rs .c .h .cc .cpp .hpp .m .groovy .gradle .dart .lua .pl .r .ex .exs"
+    " .vue .svelte"
+)
+_CODE_SUFFIXES = frozenset(_CODE_SUFFIX_TEXT.split())
+
+
+def format_of(name: str) -> str:
+    """The extractor for a file name: env, yaml, json, toml, code or text."""
+    lower = name.lower()
+    if lower == ".env" or lower.startswith(".env.") or lower.endswith(".env"):
+        return "env"
+    suffix = lower[lower.rfind(".") :] if "." in lower else ""
+    if suffix in (".yaml", ".yml"):
+        return "yaml"
+    if suffix in (".json", ".jsonc", ".json5"):
+        return "json"
+    if suffix == ".toml":
+        return "toml"
+    if suffix in _CODE_SUFFIXES:
+        return "code"
+    return "text"
+
+
+# --- code -------------------------------------------------------------------------------
+
+# A string literal right after `=` or `:`. The regex starts with a character class so the
+# engine skips ahead fast; what may precede the operator is checked in Python.
+_CODE_ANCHOR = re.compile(r"""[=:][ \t]*(?P<pre>[rRuUbB]{0,2})["'`]""")
+_LITERAL = re.compile(
+    r"""\"\"\"[\s\S]*?\"\"\"|'''[\s\S]*?'''|"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*'|`[^`$\\]*`"""
+)
+# The name right before the operator: `name`, `obj.name`, `"name"`, `x["name"]`; before `=`
+# also an annotation (`name: str = ...`, Go's `name string = ...`) or Go's `:=`. Matched on
+# the reversed text before the operator, so the match is anchored where the name ends.
+_KEY_REVERSED = (
+    r"""[ \t]*\]?(?:(?P<q>["'])(?P<qkey>[\w.$-]+)(?P=q)|(?P<key>[\w$]*[A-Za-z_$])(?![\w$]))"""
+)
+_KEY_BEFORE_ENTRY = re.compile(_KEY_REVERSED)
+_KEY_BEFORE_ASSIGN = re.compile(
+    r""":?(?:[ \t]*[\w\[\]. |]*[ \t]*:|[ \t]*gnirts)?""" + _KEY_REVERSED
+)
+_ENV_DEFAULT = re.compile(
+    r"""(?:getenv|environ\.get)\([ \t]*["'](?P<key>\w+)["'][ \t]*,[ \t]*[rRuU]?"""
+    r"""(?P<lit>"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*')"""
+    r"""|process\.env(?:\.(?P<jskey>\w+)|\[["'](?P<jskey2>\w+)["']\])[ \t]*(?:\|\||\?\?)[ \t]*"""
+    r"""(?P<jslit>"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*')"""
+)
+
+
+_VALUE_ENDS = frozenset(",;)}]\n\r#/")
+
+
+def _ends_value(text: str, end: int) -> bool:
+    """The literal is the whole value (``x = "a"``), not part of one (``x = "a" in y``)."""
+    while end < len(text) and text[end] in " \t":
+        end += 1
+    return end == len(text) or text[end] in _VALUE_ENDS
+
+
+def _decode_literal(prefix: str, literal: str) -> str | None:
+    """The text a code string literal stands for; None for bytes and undecodable ones."""
+    if "b" in prefix.lower():
+        return None
+    body = literal[3:-3] if literal.startswith(("'''", '"""')) else literal[1:-1]
+    if "\\" not in body or "r" in prefix.lower() or literal.startswith("`"):
+        return body
+    try:
+        value = ast.literal_eval(literal)
+    except (ValueError, SyntaxError):
+        return body
+    return value if isinstance(value, str) else None
+
+
+def _code(text: str) -> Iterator[Candidate]:
+    for match in _CODE_ANCHOR.finditer(text):
+        start = match.start()
+        op = text[start]
+        before = text[start - 1] if start else "\n"
+        if (op == "=" and before in "=!<>") or (op == ":" and before == ":"):
+            continue
+        literal = _LITERAL.match(text, match.end() - 1)
+        if literal is None or not _ends_value(text, literal.end()):
+            continue
+        # Bounded look-back: minified lines are long and the name is always close.
+        window = max(0, start - 120)
+        line_start = text.rfind("\n", window, start) + 1 or window
+        pattern = _KEY_BEFORE_ASSIGN if op == "=" else _KEY_BEFORE_ENTRY
+        named = pattern.match(text[line_start:start][::-1])
+        if named is None:
+            continue
+        value = _decode_literal(match.group("pre"), literal.group())
+        if value is not None:
+            fence = 3 if literal.group()[:3] in ('"""', "'''") else 1
+            key = (named.group("qkey") or named.group("key"))[::-1]
+            yield Candidate(key, value, literal.start() + fence)
+    if "getenv" in text or "environ.get" in text or "process.env" in text:
+        for match in _ENV_DEFAULT.finditer(text):
+            group = "lit" if match.group("lit") else "jslit"
+            key = match.group("key") or match.group("jskey") or match.group("jskey2")
+            value = _decode_literal("", match.group(group))
+            if value is not None:
+                yield Candidate(key, value, match.start(group) + 1)
+
+
+# --- line formats: .env and generic text ---------------------------------------------------
+
+_LINE_VALUE = re.compile(
+    r"""^[ \t]*(?:export[ \t]+|ENV[ \t]+|ARG[ \t]+|set[ \t]+|-[ \t]+)?"""
+    r"""(?P<key>[A-Za-z_][\w.-]*)[ \t]*(?:=|:(?!//))[ \t]*"""
+    r"""(?:"(?P<dq>(?:[^"\\\n]|\\.)*)"|'(?P<sq>[^'\n]*)'|(?P<bare>[^\s#;"'][^\s;]*))""",
+    re.MULTILINE,
+)
+_ENV_ESCAPES = {"n": "\n", "t": "\t", "r": "\r", '"': '"', "\\": "\\", "$": "$"}
+
+
+def _lines(text: str) -> Iterator[Candidate]:
+    for match in _LINE_VALUE.finditer(text):
+        for group in ("dq", "sq", "bare"):
+            value = match.group(group)
+            if value is not None:
+                if group == "dq" and "\\" in value:
+                    value = re.sub(r"\\(.)", lambda m: _ENV_ESCAPES.get(m[1], m[0]), value)
+                yield Candidate(match.group("key"), value, match.start(group))
+                break
+
+
+def _text(text: str) -> Iterator[Candidate]:
+    """Unknown text: ``KEY=value`` lines and quoted assignments; each value once."""
+    seen: set[int] = set()
+    for candidate in _lines(text):
+        seen.add(candidate.offset)
+        yield candidate
+    for candidate in _code(text):
+        if candidate.offset not in seen:
+            yield candidate
+
+
+# --- structured formats ----------------------------------------------------------------------
+
+_JSON_PAIR = re.compile(r'"((?:[^"\\\n]|\\.)*)"\s*:\s*"((?:[^"\\\n]|\\.)*)"')
+
+
+def _json_string(raw: str) -> str:
+    if "\\" not in raw:
+        return raw
+    try:
+        value = json.loads(f'"{raw}"')
+    except ValueError:
+        return raw
+    return value if isinstance(value, str) else raw
+
+
+def _json(text: str) -> Iterator[Candidate]:
+    for match in _JSON_PAIR.finditer(text):
+        yield Candidate(_json_string(match[1]), _json_string(match[2]), match.start(2))
+
+
+def _yaml(text: str) -> Iterator[Candidate]:
+    import yaml
+
+    loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    try:
+        documents = list(yaml.compose_all(text, Loader=loader))
+    except yaml.YAMLError:
+        # Templated YAML (Helm, Jinja) does not parse; its lines still do.
+        yield from _lines(text)
+        return
+    starts = _line_starts(text)
+    seen: set[int] = set()
+    stack: list[tuple[str, Any]] = [("", doc) for doc in documents if doc is not None]
+    while stack:
+        key, node = stack.pop()
+        if id(node) in seen:  # aliases point at the same node; cycles are possible
+            continue
+        seen.add(id(node))
+        if isinstance(node, yaml.MappingNode):
+            for key_node, value_node in node.value:
+                name = key_node.value if isinstance(key_node, yaml.ScalarNode) else key
+                stack.append((str(name), value_node))
+        elif isinstance(node, yaml.SequenceNode):
+            stack.extend((key, item) for item in node.value)
+        elif isinstance(node, yaml.ScalarNode) and node.tag == "tag:yaml.org,2002:str":
+            mark = node.start_mark
+            offset = starts[mark.line] + mark.column if mark.line < len(starts) else 0
+            quoted = node.style in ("'", '"')
+            yield Candidate(key, node.value, offset + 1 if quoted else offset)
+
+
+def _toml(text: str) -> Iterator[Candidate]:
+    """Statement by statement, so every value keeps its line; tomllib decodes each one."""
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover - exercised on 3.10 only
+        import tomli as tomllib
+
+    lines = text.splitlines(keepends=True)
+    starts = _line_starts(text)
+    index = 0
+    while index < len(lines):
+        first = index
+        line = lines[index]
+        index += 1
+        stripped = line.lstrip()
+        if not stripped or stripped[0] in "#[" or "=" not in stripped:
+            continue
+        rhs = stripped.split("=", 1)[1].lstrip()
+        if not rhs or rhs[0] not in "\"'[{":
+            continue
+        statement = line
+        for fence in ('"""', "'''"):
+            if rhs.startswith(fence) and rhs.count(fence) == 1:
+                while index < len(lines) and fence not in lines[index]:
+                    statement += lines[index]
+                    index += 1
+                if index < len(lines):
+                    statement += lines[index]
+                    index += 1
+        try:
+            table = tomllib.loads(statement.strip())
+        except tomllib.TOMLDecodeError:
+            continue
+        offset = starts[first] + len(line) - len(line.lstrip()) + stripped.index(rhs)
+        for key, value in _toml_strings(table, ""):
+            yield Candidate(key, value, offset)
+
+
+def _toml_strings(node: Any, key: str) -> Iterator[tuple[str, str]]:
+    if isinstance(node, str):
+        yield key, node
+    elif isinstance(node, dict):
+        for name, value in node.items():
+            yield from _toml_strings(value, name)
+    elif isinstance(node, list):
+        for item in node:
+            yield from _toml_strings(item, key)
+
+
+def _line_starts(text: str) -> list[int]:
+    starts = [0]
+    starts.extend(m.end() for m in re.finditer("\n", text))
+    return starts
+
+
+_EXTRACTORS: dict[str, Callable[[str], Iterator[Candidate]]] = {
+    "env": _lines,
+    "yaml": _yaml,
+    "json": _json,
+    "toml": _toml,
+    "code": _code,
+    "text": _text,
+}
+
+
+def extract(name: str, text: str) -> Iterator[Candidate]:
+    """Every string value in ``text`` with the key it sits under (``name`` picks the format)."""
+    return _EXTRACTORS[format_of(name)](text)

@@ -1,0 +1,308 @@
+"""The file scan behind ``secretsync scan`` and the pre-commit hook.
+
+Two rules. ``placeholder``: a placeholder value (``changeme``, ``sk-xxxx``) under a
+secret-bearing key, in a file where real values belong (not tests, docs or ``*.example``).
+``hardcoded-secret``: a value the classifier calls a secret that either has a provider's
+distinctive shape or sits under a secret-bearing key and looks random. References
+(``${VAR}``) and reads from the environment are never findings.
+
+Every decision depends on one file only (its path and text), so any subset of files gives
+the same findings for those files: pre-commit runs hooks on parallel batches. A finding
+never holds its value: only ``value_hash``, an HMAC under the caller's salt (the baseline's),
+empty when there is none.
+"""
+
+from __future__ import annotations
+
+import bisect
+import math
+import re
+import string
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+from secretsync.scan_formats import Candidate, extract, format_of
+from secretsync.scan_paths import placeholders_expected, skip_reason
+
+__all__ = [
+    "MAX_FILE_BYTES",
+    "RULES",
+    "FileScan",
+    "Finding",
+    "ScanReport",
+    "is_suppressed",
+    "judge",
+    "looks_random",
+    "scan_file",
+    "scan_files",
+    "scan_text",
+]
+
+MAX_FILE_BYTES = 1024 * 1024
+RULES = ("placeholder", "hardcoded-secret")
+_SUPPRESS = re.compile(r"secretsync:\s*ignore\b")
+_NOT_RANDOM_CHARS = re.compile(r"[\s()\[\]{}<>\\|^]")
+# Alone, these names mostly mean something else in code: a mapping key (`for key in d`),
+# the `pass` keyword's neighbours, an auth scheme. With another word (`api_key`) they count.
+_AMBIGUOUS_ALONE = frozenset({"key", "keys", "k", "auth", "pass", "pat", "private"})
+# Template syntax a tool fills in (CI, Helm, format strings): in a source file that is the
+# intended way to bring a secret in, not a placeholder left behind. `<token>`, `[key]` and
+# redaction markers stay placeholders.
+_FILLED_BY_TOOLS = frozenset(
+    f"template:{name}"
+    for name in ("github-actions", "jinja", "printf", "replace-tokens", "command", "dunder", "at")
+) | {"template:braces"}
+
+
+@dataclass(frozen=True, order=True)
+class Finding:
+    """One finding; ``message`` and ``key`` name things, never the value."""
+
+    path: str
+    line: int
+    column: int
+    rule: str
+    key: str
+    kind: str
+    message: str
+    value_hash: str = field(default="", repr=False, compare=False)
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "rule": self.rule,
+            "path": self.path,
+            "line": self.line,
+            "column": self.column,
+            "key": self.key,
+            "kind": self.kind,
+            "message": self.message,
+        }
+
+
+@dataclass(frozen=True)
+class FileScan:
+    """What scanning one file gave: findings, or why it was skipped, plus a warning line."""
+
+    path: str
+    findings: tuple[Finding, ...] = ()
+    size: int = 0
+    skipped: str | None = None
+    warning: str | None = None
+
+
+@dataclass
+class ScanReport:
+    """Everything a scan run found, in path order."""
+
+    findings: list[Finding] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    files_scanned: int = 0
+    bytes_scanned: int = 0
+    skipped: dict[str, str] = field(default_factory=dict)
+
+    def add(self, result: FileScan) -> None:
+        if result.warning:
+            self.warnings.append(result.warning)
+        if result.skipped:
+            self.skipped[result.path] = result.skipped
+            return
+        self.files_scanned += 1
+        self.bytes_scanned += result.size
+        self.findings.extend(result.findings)
+
+
+def scan_file(path: Path, display: str | None = None, *, salt: bytes | None = None) -> FileScan:
+    """Scan one file; never raises for unreadable or undecodable content (a warning instead)."""
+    shown = display if display is not None else path.as_posix()
+    reason = skip_reason(shown)
+    if reason:
+        return FileScan(shown, skipped=reason)
+    try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            return FileScan(shown, skipped=f"larger than {MAX_FILE_BYTES // 1024} KiB")
+        data = path.read_bytes()
+    except OSError as exc:
+        return FileScan(
+            shown, skipped="unreadable", warning=f"{shown}: cannot read: {exc.strerror}"
+        )
+    if b"\0" in data[:8192]:
+        return FileScan(shown, skipped="binary")
+    warning = None
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        # Secrets are ASCII: keep scanning with replacement characters rather than skip.
+        line = data.count(b"\n", 0, exc.start) + 1
+        warning = f"{shown}:{line}: not valid UTF-8; scanned with replacement characters"
+        text = data.decode("utf-8", errors="replace")
+    findings = scan_text(shown, text, salt=salt)
+    return FileScan(shown, tuple(findings), size=len(data), warning=warning)
+
+
+def scan_files(files: Iterable[tuple[Path, str]], *, salt: bytes | None = None) -> ScanReport:
+    """Scan ``(path, display name)`` pairs in order; findings sorted by path, line, column."""
+    report = ScanReport()
+    for path, display in files:
+        report.add(scan_file(path, display, salt=salt))
+    report.findings.sort()
+    return report
+
+
+def scan_text(path: str, text: str, *, salt: bytes | None = None) -> list[Finding]:
+    """The findings of one file's text; ``path`` picks the format and the placeholder policy."""
+    fakes = placeholders_expected(path)
+    in_code = format_of(path) == "code"
+    findings: dict[tuple[int, str], Finding] = {}
+    lines = _Lines(text)
+    for candidate in extract(path, text):
+        verdict = judge(candidate.key, candidate.value, fakes_expected=fakes, in_code=in_code)
+        if verdict is None:
+            continue
+        rule, kind, message = verdict
+        finding = _locate(path, lines, candidate, rule, kind, message, salt)
+        if finding is not None:
+            findings.setdefault((candidate.offset, rule), finding)
+    return sorted(findings.values())
+
+
+class _Lines:
+    """Offset to (line, column, line text), with the line table built on first use."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self._starts: list[int] | None = None
+
+    def locate(self, offset: int) -> tuple[int, int, str]:
+        if self._starts is None:
+            self._starts = [0, *(m.end() for m in re.finditer("\n", self.text))]
+        index = bisect.bisect_right(self._starts, offset) - 1
+        start = self._starts[index]
+        end = self._starts[index + 1] - 1 if index + 1 < len(self._starts) else len(self.text)
+        return index + 1, offset - start + 1, self.text[start:end]
+
+
+def judge(
+    key: str, value: str, *, fakes_expected: bool = False, in_code: bool = False
+) -> tuple[str, str, str] | None:
+    """``(rule, kind, message)`` when ``value`` under ``key`` is a finding, else None.
+
+    ``fakes_expected`` (tests, docs, examples): only provider-format secrets count, since
+    placeholders and made-up passwords are what such files hold on purpose. ``in_code``: a
+    constant named after its value (``SECRET = "secret"``) is an enum-like name, not a
+    placeholder.
+    """
+    from secretsync.placeholders import Verdict, classify
+    from secretsync.providers import detect
+
+    if not value.strip():
+        return None
+    bearing = _secret_bearing(key)
+    if not bearing and not _provider_shaped(value):
+        return None
+    verdict = classify(value, key)
+    name = _safe_key(key)
+    if verdict.verdict is Verdict.PLACEHOLDER:
+        if not bearing or fakes_expected or verdict.kind in _FILLED_BY_TOOLS:
+            return None
+        if in_code and verdict.kind == "self-named":
+            return None
+        return "placeholder", verdict.kind, f"{name} holds a placeholder: {verdict.reason}"
+    if verdict.verdict is not Verdict.SECRET:
+        return None
+    provider = detect(value)
+    if provider is not None:
+        message = f"{name} holds a hard-coded {provider.name} secret; keep it in the secret store"
+        return "hardcoded-secret", provider.name, message
+    if bearing and not fakes_expected and looks_random(value):
+        message = f"{name} holds a hard-coded high-entropy value; keep it in the secret store"
+        return "hardcoded-secret", "high-entropy", message
+    return None
+
+
+def looks_random(value: str) -> bool:
+    """Shaped like a generated credential rather than a name, a path, a pattern or prose.
+
+    Needs letters and digits, no whitespace or bracket/escape characters (regexes, format
+    strings), and either three character classes or a long high-entropy run.
+    """
+    if not 8 <= len(value) <= 4096 or _NOT_RANDOM_CHARS.search(value):
+        return False
+    if "://" in value or (value.count("/") >= 2 and not value.endswith("=")):
+        return False
+    has_digit = any(c.isdigit() for c in value)
+    has_lower = any(c.islower() for c in value)
+    has_upper = any(c.isupper() for c in value)
+    if not has_digit or not (has_lower or has_upper):
+        return False
+    has_symbol = any(not c.isalnum() and c not in "_-./" for c in value)
+    classes = has_digit + has_lower + has_upper + has_symbol
+    entropy = _entropy(value)
+    if classes >= 3 and entropy >= 3.0:
+        return True
+    # Hex has 16 symbols, so a random hex run scores lower than base64 of the same length.
+    threshold = 3.3 if all(c in string.hexdigits for c in value) else 3.5
+    return len(value) >= 20 and entropy >= threshold
+
+
+def _entropy(value: str) -> float:
+    counts = Counter(value)
+    total = len(value)
+    return -sum(n / total * math.log2(n / total) for n in counts.values())
+
+
+@lru_cache(maxsize=4096)
+def _secret_bearing(key: str) -> bool:
+    from secretsync.placeholders import looks_secret_bearing_key
+
+    if key.strip("_$").lower() in _AMBIGUOUS_ALONE:
+        return False
+    return bool(key) and looks_secret_bearing_key(key)
+
+
+def _provider_shaped(value: str) -> bool:
+    """Cheap pre-check: could :func:`providers.detect` match? (All formats are 16+ chars.)"""
+    if len(value) < 16:
+        return False
+    return "-----BEGIN" in value or not any(c.isspace() for c in value.strip())
+
+
+def _safe_key(key: str) -> str:
+    """The key as shown: a key that is itself secret-shaped is not printed."""
+    from secretsync.providers import detect
+
+    if not key:
+        return "a value"
+    if len(key) > 80 or detect(key) is not None:
+        return "a key"
+    return key
+
+
+def _locate(
+    path: str,
+    lines: _Lines,
+    candidate: Candidate,
+    rule: str,
+    kind: str,
+    message: str,
+    salt: bytes | None,
+) -> Finding | None:
+    """The finding at the candidate's line and column, or None when the line suppresses it."""
+    line, column, line_text = lines.locate(candidate.offset)
+    if is_suppressed(line_text):
+        return None
+    value_hash = ""
+    if salt is not None:
+        import hashlib  # only with a baseline: the hook without one stays lean
+        import hmac
+
+        value_hash = hmac.new(salt, candidate.value.encode(), hashlib.sha256).hexdigest()
+    return Finding(path, line, column, rule, _safe_key(candidate.key), kind, message, value_hash)
+
+
+def is_suppressed(line_text: str) -> bool:
+    """Whether a source line carries the inline ``secretsync: ignore`` marker."""
+    return "secretsync" in line_text and _SUPPRESS.search(line_text) is not None

@@ -1,0 +1,406 @@
+"""The file scan: every extractor with exact positions, the rules, the file policy."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from secretsync.errors import UsageError
+from secretsync.scan_formats import extract, format_of
+from secretsync.scan_paths import discover, placeholders_expected, skip_reason
+from secretsync.scanner import Finding, looks_random, scan_file, scan_files, scan_text
+
+# Built at run time so no scanner (ours, GitHub push protection) sees a token in this file.
+CANARY = "ghp_" + "k9Xq2Lm7Wv4Rt8Yp3Nz6Bc1Hd5Jf0Gs7Ua2Q"
+
+
+def where(findings: list[Finding]) -> list[tuple[int, int, str, str, str]]:
+    return [(f.line, f.column, f.rule, f.key, f.kind) for f in findings]
+
+
+def candidates(name: str, text: str) -> list[tuple[str, str, int, int]]:
+    """(key, value, line, column) of every extracted value."""
+    out = []
+    for c in extract(name, text):
+        line = text.count("\n", 0, c.offset) + 1
+        column = c.offset - (text.rfind("\n", 0, c.offset) + 1) + 1
+        out.append((c.key, c.value, line, column))
+    return out
+
+
+@pytest.mark.parametrize(
+    ("name", "fmt"),
+    [
+        (".env", "env"),
+        (".env.production", "env"),
+        ("prod.env", "env"),
+        ("app.YAML", "yaml"),
+        ("x.yml", "yaml"),
+        ("tsconfig.json", "json"),
+        ("pyproject.toml", "toml"),
+        ("main.py", "code"),
+        ("index.tsx", "code"),
+        ("Dockerfile", "text"),
+        ("settings.ini", "text"),
+    ],
+)
+def test_format_of(name: str, fmt: str) -> None:
+    assert format_of(name) == fmt
+
+
+def test_env_extractor_positions_quotes_and_escapes() -> None:
+    text = (
+        "# a comment: KEY=ignored? no, comments are not assignments\n"
+        "export API_KEY=changeme\n"
+        'PEM="-----BEGIN\\nline"\n'
+        "SINGLE='raw \\n kept'\n"
+        "EMPTY=\n"
+    )
+    found = candidates(".env", text)
+    assert ("API_KEY", "changeme", 2, 16) in found
+    assert ("PEM", "-----BEGIN\nline", 3, 6) in found
+    assert ("SINGLE", "raw \\n kept", 4, 9) in found
+    assert all(key != "EMPTY" for key, *_ in found)
+
+
+def test_yaml_extractor_uses_node_positions() -> None:
+    text = (
+        "name: example\n"
+        "github:\n"
+        "  token: 'quoted'\n"
+        "  keys:\n"
+        "    - first\n"
+        "    - second\n"
+        "count: 3\n"
+        "block: |\n"
+        "  multi\n"
+        "---\n"
+        "other_doc: plain\n"
+    )
+    found = candidates("c.yaml", text)
+    assert ("name", "example", 1, 7) in found
+    assert ("token", "quoted", 3, 11) in found
+    assert ("keys", "first", 5, 7) in found
+    assert ("keys", "second", 6, 7) in found
+    assert ("block", "multi\n", 8, 8) in found
+    assert ("other_doc", "plain", 11, 12) in found
+    assert all(key != "count" for key, *_ in found)  # an int is not a string value
+
+
+def test_yaml_that_does_not_parse_falls_back_to_lines() -> None:
+    text = "api_key: {{ .Values.key }\npassword: changeme\n"
+    assert ("password", "changeme", 2, 11) in candidates("chart.yaml", text)
+
+
+def test_yaml_aliases_are_read_once() -> None:
+    text = "base: &b\n  token: changeme\ncopy: *b\n"
+    found = candidates("x.yaml", text)
+    assert found.count(("token", "changeme", 2, 10)) == 1
+
+
+def test_json_extractor_positions_and_escapes() -> None:
+    text = '{\n  "name": "x",\n  "auth": {"apiKey": "a\\"b", "n": 1}\n}\n'
+    found = candidates("c.json", text)
+    assert ("name", "x", 2, 12) in found
+    assert ("apiKey", 'a"b', 3, 23) in found
+
+
+def test_toml_extractor_statement_lines() -> None:
+    text = (
+        "[tool.x]\n"
+        'api_token = "changeme"\n'
+        "literal = 'C:\\path'\n"
+        'multi = """\n'
+        "two\n"
+        'lines"""\n'
+        'inline = { secret = "s", n = 1 }\n'
+        'list = ["a", "b"]\n'
+        'bad = "unterminated\n'
+    )
+    found = candidates("pyproject.toml", text)
+    assert ("api_token", "changeme", 2, 13) in found
+    assert ("literal", "C:\\path", 3, 11) in found
+    assert ("multi", "two\nlines", 4, 9) in found
+    assert ("secret", "s", 7, 10) in found
+    assert ("list", "a", 8, 8) in found and ("list", "b", 8, 8) in found
+    assert all(key != "bad" for key, *_ in found)
+
+
+def test_python_extractor_forms() -> None:
+    text = (
+        "API_KEY = 'one'\n"
+        'token: str = "two"\n'
+        "client(api_key=\"three\", name='n')\n"
+        "cfg = {'secret_key': 'four'}\n"
+        "self.password = r'fi\\ve'\n"
+        "os.environ['DB_PASS'] = 'six'\n"
+        "x = os.getenv('OTHER_TOKEN', 'seven')\n"
+        "if token == 'no': pass\n"
+        "msg = f'token={token}'\n"
+        "data = b'bytes'\n"
+        "esc = 'a\\tb'\n"
+    )
+    found = candidates("m.py", text)
+    assert ("API_KEY", "one", 1, 12) in found
+    assert ("token", "two", 2, 15) in found
+    assert ("api_key", "three", 3, 17) in found
+    assert ("name", "n", 3, 31) in found
+    assert ("secret_key", "four", 4, 23) in found
+    assert ("password", "fi\\ve", 5, 19) in found
+    assert ("DB_PASS", "six", 6, 26) in found
+    assert ("OTHER_TOKEN", "seven", 7, 31) in found
+    assert ("esc", "a\tb", 11, 8) in found
+    values = {value for _, value, *_ in found}
+    assert not {"no", "bytes"} & values
+    assert not any("{token}" in value for value in values)
+
+
+def test_js_and_go_extractor_forms() -> None:
+    text = (
+        'const apiKey: string = "one";\n'
+        "const cfg = { clientSecret: 'two', name: \"n\" };\n"
+        "let t = process.env.GH_TOKEN || 'three';\n"
+        "const u = `tmpl`;\n"
+        "const v = `has ${x}`;\n"
+    )
+    found = candidates("a.ts", text)
+    assert ("apiKey", "one", 1, 25) in found
+    assert ("clientSecret", "two", 2, 30) in found
+    assert ("name", "n", 2, 43) in found
+    assert ("GH_TOKEN", "three", 3, 34) in found
+    assert ("u", "tmpl", 4, 12) in found
+    assert not any("${" in value for _, value, *_ in found)
+    go = 'apiKey := "one"\nvar Password string = "two"\n'
+    assert candidates("m.go", go) == [("apiKey", "one", 1, 12), ("Password", "two", 2, 24)]
+
+
+def test_generic_text_lines() -> None:
+    text = "[db]\npassword = hunter2x\nENV API_TOKEN=changeme\nurl: http://x\n"
+    found = candidates("settings.ini", text)
+    assert ("password", "hunter2x", 2, 12) in found
+    assert ("API_TOKEN", "changeme", 3, 15) in found
+
+
+def test_rules_placeholder_only_under_secret_bearing_keys() -> None:
+    text = "name: example\napi_key: changeme\nopenai_api_key: sk-xxxxxxxxxxxxxxxxxxxx\n"
+    assert where(scan_text("config.yaml", text)) == [
+        (2, 10, "placeholder", "api_key", "word:changeme"),
+        (3, 17, "placeholder", "openai_api_key", "provider-placeholder:openai"),
+    ]
+
+
+def test_rules_hardcoded_secret_by_provider_anywhere_and_entropy_under_key() -> None:
+    text = (
+        f"github_token: {CANARY}\n"
+        f"description: {CANARY}\n"
+        "db_password: Xk9#mQ2vL8pZ\n"
+        "nickname: Xk9#mQ2vL8pZ\n"
+    )
+    assert where(scan_text("app.yaml", text)) == [
+        (1, 15, "hardcoded-secret", "github_token", "github"),
+        (2, 14, "hardcoded-secret", "description", "github"),
+        (3, 14, "hardcoded-secret", "db_password", "high-entropy"),
+    ]
+
+
+def test_references_templates_hashes_and_uuids_are_not_findings() -> None:
+    text = (
+        "token: ${GH_TOKEN}\n"
+        "workflow_token: ${{ secrets.GH_TOKEN }}\n"
+        "api_key: '{{ .Values.apiKey }}'\n"
+        "integrity: sha512-Zm9vYmFyYmF6cXV4MTIzNDU2Nzg5MA==\n"
+        "checksum: e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855\n"
+        "request_id: 3f2a9c1e-7b4d-4e8a-9c2f-1a5b6d7e8f90\n"
+        "token_type: bearer\n"
+        "password_pattern: '^[A-Za-z0-9]{12,}$'\n"
+        "key: America/Los_Angeles\n"
+    )
+    assert scan_text("deploy.yaml", text) == []
+
+
+def test_angle_placeholder_is_a_finding() -> None:
+    found = scan_text("c.json", '{"apiKey": "<your-api-key>"}')
+    assert where(found) == [(1, 13, "placeholder", "apiKey", "template:angle")]
+
+
+def test_inline_suppression_in_any_comment_style() -> None:
+    text = (
+        "API_KEY = 'changeme'  # secretsync: ignore\n"
+        "PASSWORD = 'changeme'\n"
+        "const token = 'changeme'; // secretsync:ignore\n"
+    )
+    found = scan_text("m.py", text)
+    assert where(found) == [(2, 13, "placeholder", "PASSWORD", "word:changeme")]
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "tests/test_app.py",
+        "pkg/test_app.py",
+        "app_test.go",
+        "web/app.spec.ts",
+        "conftest.py",
+        "docs/setup.md",
+        "README.md",
+        ".env.example",
+        "config.sample.yaml",
+        "fixtures/data.json",
+    ],
+)
+def test_placeholders_expected_in_tests_docs_and_examples(path: str) -> None:
+    assert placeholders_expected(path)
+    template = {"yaml": "api_key: {}\n", "json": '{{"api_key": "{}"}}\n'}
+    text = template.get(format_of(path), "api_key = '{}'\n")
+    assert scan_text(path, text.format("changeme")) == []
+    # A real secret is still reported there.
+    found = scan_text(path, text.format(CANARY))
+    assert [f.rule for f in found] == ["hardcoded-secret"]
+
+
+@pytest.mark.parametrize("path", ["app.py", "config/prod.yaml", ".env", "src/latest.py"])
+def test_placeholders_reported_in_real_config(path: str) -> None:
+    assert not placeholders_expected(path)
+
+
+@pytest.mark.parametrize(
+    ("path", "reason"),
+    [
+        ("package-lock.json", "lockfile or generated"),
+        ("web/yarn.lock", "lockfile or generated"),
+        ("dist/app.min.js", "lockfile or generated"),
+        ("logo.png", "binary"),
+        ("node_modules/x/index.js", "vendored"),
+        ("app.py", None),
+    ],
+)
+def test_skip_reason(path: str, reason: str | None) -> None:
+    assert skip_reason(path) == reason
+
+
+def test_scan_file_binary_large_and_undecodable(tmp_path: Path) -> None:
+    binary = tmp_path / "blob.dat"
+    binary.write_bytes(b"api_key=changeme\0\x01\x02")
+    assert scan_file(binary, "blob.dat").skipped == "binary"
+
+    big = tmp_path / "big.txt"
+    big.write_bytes(b"x" * (1024 * 1024 + 1))
+    assert scan_file(big, "big.txt").skipped == "larger than 1024 KiB"
+
+    latin = tmp_path / "legacy.cfg"
+    latin.write_bytes(b"# caf\xe9\n\npassword = changeme\n")
+    result = scan_file(latin, "legacy.cfg")
+    assert result.warning == "legacy.cfg:1: not valid UTF-8; scanned with replacement characters"
+    assert where(list(result.findings)) == [(3, 12, "placeholder", "password", "word:changeme")]
+
+
+def test_subset_invariance(tmp_path: Path) -> None:
+    """pre-commit's batches: scanning files together or one by one gives the same findings."""
+    files = {
+        "a.py": f"API_KEY = 'changeme'\nTOKEN = '{CANARY}'\n",
+        "b.yaml": "password: changeme\nname: example\n",
+        "tests/test_c.py": "secret = 'xxxxxxxx'\n",
+        ".env": f"GH_TOKEN={CANARY}\n",
+        "d.json": '{"apiKey": "<key>"}\n',
+    }
+    for name, text in files.items():
+        path = tmp_path / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    pairs = [(tmp_path / name, name) for name in files]
+    together = scan_files(pairs).findings
+    one_by_one = sorted(f for pair in pairs for f in scan_files([pair]).findings)
+    assert together == one_by_one
+    assert len(together) == 5
+
+
+def test_findings_never_hold_the_value() -> None:
+    text = f"token = '{CANARY}'\nsecret = 'Xk9#mQ2vL8pZ'\n"
+    found = scan_text("m.py", text, salt=b"s" * 32)
+    assert [f.kind for f in found] == ["github", "high-entropy"]
+    for finding in found:
+        shown = repr(finding) + str(finding.to_dict()) + str(finding)
+        assert CANARY not in shown and "Xk9#mQ2vL8pZ" not in shown
+        assert finding.value_hash and finding.value_hash not in shown
+
+
+def test_a_secret_shaped_key_is_not_printed() -> None:
+    other = "ghp_" + "Zr4Tq8Wm2Xn6Yb0Vc3Ud7Se1Fa5Gh9Jk2Lp4"
+    found = scan_text("x.yaml", f"{CANARY}: {other}\n")
+    assert [(f.key, f.kind) for f in found] == [("a key", "github")]
+    assert CANARY not in found[0].message
+
+
+@pytest.mark.parametrize(
+    ("value", "random"),
+    [
+        ("Xk9#mQ2vL8pZ", True),
+        ("e3b0c44298fc1c149afbf4c8996fb924", True),
+        ("pbkdf2_sha256", False),
+        ("OPENAI_API_KEY", False),
+        ("not a secret at all 123", False),
+        ("^[a-z0-9]{3,}$", False),
+        ("short1A", False),
+    ],
+)
+def test_looks_random(value: str, random: bool) -> None:
+    assert looks_random(value) is random
+
+
+def test_discover_named_files_folders_and_unknown(tmp_path: Path) -> None:
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "a.py").write_text("x = 1\n")
+    (tmp_path / "node_modules").mkdir()
+    (tmp_path / "node_modules" / "b.js").write_text("x = 1\n")
+    (tmp_path / "c.txt").write_text("x\n")
+    shown = [name for _, name in discover(["src", "c.txt"], cwd=tmp_path)]
+    assert shown == ["c.txt", "src/a.py"]
+    walked = [name for _, name in discover([], cwd=tmp_path)]  # not a git repository
+    assert walked == ["c.txt", "src/a.py"]
+    with pytest.raises(UsageError, match=r"no such file or directory: missing\.py"):
+        discover(["missing.py"], cwd=tmp_path)
+
+
+def test_discover_outside_cwd_is_relative_so_parents_do_not_count(tmp_path: Path) -> None:
+    """A checkout under /home/x/tests/ or /srv/vendor/ is not a test or vendored file."""
+    outer = tmp_path / "tests" / "vendor" / "project"
+    (outer / "config").mkdir(parents=True)
+    (outer / "config" / "app.yaml").write_text("api_key: changeme\n", encoding="utf-8")
+    work = outer / "work"
+    work.mkdir()
+    ((path, shown),) = discover(["../config/app.yaml"], cwd=work)
+    assert shown == "../config/app.yaml"
+    assert skip_reason(shown) is None and not placeholders_expected(shown)
+    assert [f.rule for f in scan_file(path, shown).findings] == ["placeholder"]
+
+
+def test_a_literal_inside_a_larger_expression_is_not_a_value() -> None:
+    text = (
+        "use_token = 'keyring' in chosen\n"
+        "token = 'a' if flag else 'b'\n"
+        "api_key = 'changeme'  # trailing comment\n"
+        "call(password='changeme', other=1)\n"
+    )
+    assert [(k, line) for k, _, line, _ in candidates("m.py", text)] == [
+        ("api_key", 3),
+        ("password", 4),
+    ]
+
+
+def test_fixture_files_report_only_provider_format_secrets() -> None:
+    text = f"TOKEN = '{CANARY}'\nPASSWORD = 'Xk9#mQ2vL8pZ'\nAPI_KEY = 'changeme'\n"
+    assert where(scan_text("tests/test_x.py", text)) == [
+        (1, 10, "hardcoded-secret", "TOKEN", "github")
+    ]
+    assert [f.kind for f in scan_text("app.py", text)] == [
+        "github",
+        "high-entropy",
+        "word:changeme",
+    ]
+
+
+def test_enum_like_constants_in_code_are_not_placeholders() -> None:
+    text = "SECRET = 'secret'\nPASSWORD = 'password'\n"
+    assert scan_text("kinds.py", text) == []
+    assert [f.kind for f in scan_text(".env", "SECRET=secret\n")] == ["self-named"]
