@@ -2,6 +2,8 @@
 
     python benchmarks/placeholder_eval.py                  # dev set
     python benchmarks/placeholder_eval.py --holdout        # the held-out set
+    python benchmarks/placeholder_eval.py --wild           # values copied from public files
+    python benchmarks/placeholder_eval.py --wild2          # a second, larger real-world set
     python benchmarks/placeholder_eval.py --speed          # also values per second
 
 Prints per-label precision and recall, the three targets with PASS/FAIL, and every
@@ -119,9 +121,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--holdout", action="store_true", help="score eval/holdout.jsonl")
     parser.add_argument("--wild", action="store_true", help="score eval/wild.jsonl")
+    parser.add_argument("--wild2", action="store_true", help="score eval/wild2.jsonl")
     parser.add_argument("--speed", action="store_true", help="also measure values/second")
     args = parser.parse_args(argv)
-    name = "holdout.jsonl" if args.holdout else "wild.jsonl" if args.wild else "placeholders.jsonl"
+    name = (
+        "holdout.jsonl"
+        if args.holdout
+        else "wild.jsonl"
+        if args.wild
+        else "wild2.jsonl"
+        if args.wild2
+        else "placeholders.jsonl"
+    )
     rows = load(EVAL_DIR / name)
     results = run(rows)
     print(report(results, name))

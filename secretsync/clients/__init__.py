@@ -38,6 +38,7 @@ def github_from_env(
     environ: Mapping[str, str], transport: httpx.AsyncBaseTransport | None = None, **kw: Any
 ) -> GitHubClient:
     """A GitHub client from ``GH_TOKEN``/``GITHUB_TOKEN``/keyring and the endpoint variable."""
+    kw.setdefault("policy", RetryPolicy.from_environ(environ))
     return GitHubClient(
         token=credentials.github_token(environ),
         base_url=credentials.github_api_url(environ),
@@ -50,6 +51,7 @@ def esc_from_env(
     environ: Mapping[str, str], transport: httpx.AsyncBaseTransport | None = None, **kw: Any
 ) -> EscClient:
     """An ESC client from ``PULUMI_ACCESS_TOKEN``/keyring and the endpoint variable."""
+    kw.setdefault("policy", RetryPolicy.from_environ(environ))
     return EscClient(
         token=credentials.pulumi_token(environ),
         base_url=credentials.esc_api_url(environ),

@@ -104,6 +104,10 @@ def _parse_time(text: str) -> datetime:
     return datetime.fromisoformat(text.replace("Z", "+00:00"))
 
 
+def _time_scale(policy: RetryPolicy | None) -> float:
+    return policy.time_scale if policy is not None else 1.0
+
+
 def _meta(item: Mapping[str, Any], scope: Scope) -> SecretMeta:
     return SecretMeta(
         name=str(item["name"]),
@@ -152,7 +156,7 @@ class GitHubClient:
             transport=transport,
             timeout=timeout,
             policy=policy,
-            pacer=pacer or WritePacer(writes_per_minute, sleep=sleep),
+            pacer=pacer or WritePacer(writes_per_minute / _time_scale(policy), sleep=sleep),
             login_hint="run `secretsync login github` or set GH_TOKEN",
             redactor=redactor,
             sleep=sleep,
