@@ -1,0 +1,212 @@
+"""``secretsync sync``: write mapped values into ESC, one read and one write per environment.
+
+Also holds what ``plan`` shares with it: the flags, loading the map and the source, and
+asking GitHub for each secret's ``updated_at`` when a token is available.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from rich.progress import Progress, SpinnerColumn, TextColumn
+
+from secretsync.cli.app import App
+from secretsync.cli.options import (
+    add_environments,
+    add_format,
+    add_output,
+    add_source,
+    selected_environments,
+)
+from secretsync.clients import esc_from_env, github_from_env
+from secretsync.errors import CredentialsError, UsageError
+from secretsync.sources import ORG_SECRET_LIMIT, SourceValues, load_source
+from secretsync.sync import (
+    EnvResult,
+    SyncOptions,
+    github_times,
+    sync_environments,
+)
+from secretsync.sync import (
+    Progress as ProgressFn,
+)
+
+if TYPE_CHECKING:
+    from secretsync.clients import EscClient
+    from secretsync.secret_map import SecretMap
+
+__all__ = ["Job", "add_sync_flags", "esc_client", "prepare", "read_github_times", "register"]
+
+
+@dataclass
+class Job:
+    """Everything plan and sync need before talking to a service."""
+
+    smap: SecretMap
+    environments: list[str]
+    source: SourceValues
+    options: SyncOptions
+
+
+def add_sync_flags(parser: argparse.ArgumentParser) -> None:
+    add_environments(parser)
+    add_source(parser)
+    parser.add_argument(
+        "--prune", action="store_true", help="delete managed paths the map no longer has"
+    )
+    parser.add_argument(
+        "--max-deletes",
+        type=int,
+        default=5,
+        metavar="N",
+        help="refuse to prune more than N paths per environment (default: 5)",
+    )
+    parser.add_argument(
+        "--allow-placeholders",
+        action="store_true",
+        help="write placeholder and empty values instead of refusing",
+    )
+
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = subparsers.add_parser(
+        "sync",
+        help="write mapped values into the ESC environments",
+        description="Write every mapped value from the source into its ESC environment.",
+    )
+    add_sync_flags(parser)
+    add_format(parser, ("table", "json"))
+    add_output(parser)
+    parser.set_defaults(run=run)
+
+
+def prepare(args: argparse.Namespace, app: App) -> Job:
+    """Map, environments and source, checked; the mapped values join the redactor."""
+    if args.max_deletes < 0:
+        raise UsageError("--max-deletes must be 0 or more")
+    smap = app.load_map()
+    environments = selected_environments(args, list(smap.environments))
+    source = load_source(args.source, app.environ, app.stdin)
+    mapped = {s.name for env in environments for s in smap.secrets_for(env)}
+    app.redactor.add(v for name, v in source.values.items() if name in mapped)
+    if source.looks_truncated and any(source.get(name) is None for name in mapped):
+        app.info(
+            f"warning: {source.origin} holds {len(source.values)} names and some mapped "
+            f"secrets are missing; a workflow sees only the first {ORG_SECRET_LIMIT} "
+            "organization secrets, so the source may be cut off"
+        )
+    options = SyncOptions(
+        prune=args.prune,
+        max_deletes=args.max_deletes,
+        allow_placeholders=args.allow_placeholders,
+    )
+    return Job(smap, environments, source, options)
+
+
+def esc_client(app: App) -> EscClient:
+    return esc_from_env(app.environ, transport=app.transport)
+
+
+async def read_github_times(job: Job, app: App) -> Mapping[str, str | None] | None:
+    """GitHub's ``updated_at`` per secret, or None (said once) when there is no token."""
+    try:
+        gh = github_from_env(app.environ, transport=app.transport)
+    except CredentialsError:
+        app.info("no GitHub token: github_updated_at is recorded as null (drift not tracked)")
+        return None
+    secrets = {s.name: s for env in job.environments for s in job.smap.secrets_for(env)}
+    async with gh:
+        times, warnings = await github_times(gh, job.smap, list(secrets.values()))
+    for warning in warnings:
+        app.info(f"warning: {warning}")
+    return times
+
+
+def run(args: argparse.Namespace, app: App) -> int:
+    job = prepare(args, app)
+    results = asyncio.run(_sync(job, app))
+    if args.format == "json":
+        document = {
+            "schema": "secretsync/sync/v1",
+            "environments": [_result_json(result) for result in results],
+        }
+        app.write_output(json.dumps(document, indent=2), args.output)
+    else:
+        app.write_output("\n".join(_result_line(result) for result in results), args.output)
+    failed = False
+    for result in results:
+        if result.error is not None:
+            failed = True
+            app.err.print(f"error: {result.plan.environment}: {result.error.message}", markup=False)
+        for item in result.plan.missing_required:
+            failed = True
+            _error(
+                app,
+                f"{result.plan.environment}: {item.secret} is not in the source; "
+                "left as it is in ESC",
+            )
+    return 1 if failed else 0
+
+
+def _error(app: App, line: str) -> None:
+    """A problem line on stderr, shown even with -q."""
+    app.stderr.write(app.redactor.redact(line) + "\n")
+
+
+async def _sync(job: Job, app: App) -> list[EnvResult]:
+    async with esc_client(app) as esc:  # no Pulumi token: fail before asking GitHub
+        times = await read_github_times(job, app)
+        with _progress(app, job.environments) as notify:
+            return await sync_environments(
+                esc, job.smap, job.environments, job.source, times, job.options, notify
+            )
+
+
+@contextmanager
+def _progress(app: App, environments: Sequence[str]) -> Iterator[ProgressFn | None]:
+    """A spinner per environment on a terminal; nothing when piped."""
+    if not app.interactive or app.verbosity < 0:
+        yield None
+        return
+    with Progress(
+        SpinnerColumn(), TextColumn("{task.description}"), console=app.err, transient=True
+    ) as progress:
+        tasks = {env: progress.add_task(f"{env}: reading", total=1) for env in environments}
+
+        def notify(env: str, stage: str) -> None:
+            for name, task in tasks.items():
+                if env in ("*", name) and stage == "read":
+                    progress.update(task, description=f"{name}: writing")
+                elif env == name and stage == "done":
+                    progress.update(task, description=f"{name}: done", completed=1)
+
+        yield notify
+
+
+def _result_line(result: EnvResult) -> str:
+    plan = result.plan
+    if result.error is not None:
+        return f"{plan.environment}: failed"
+    if not result.written:
+        return f"{plan.environment}: up to date, nothing written"
+    counts = plan.summary()
+    tries = "" if result.attempts == 1 else f" after {result.attempts} attempts"
+    return (
+        f"{plan.environment}: wrote {counts['add']} added, {counts['change']} changed, "
+        f"{counts['delete']} deleted, {counts['refresh']} refreshed{tries}"
+    )
+
+
+def _result_json(result: EnvResult) -> dict[str, object]:
+    document = result.plan.as_json()
+    document["written"] = result.written
+    document["attempts"] = result.attempts
+    document["error"] = result.error.message if result.error else None
+    document["missing_required"] = [i.secret for i in result.plan.missing_required]
+    return document

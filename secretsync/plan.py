@@ -1,0 +1,244 @@
+"""What ``sync`` would change in one ESC environment, and how to apply it.
+
+A plan compares the map's secrets for an environment, the values source and the decrypted
+definition, and sorts every secret into one action. It holds fingerprints
+(:func:`secretsync.masking.fingerprint`), never values, so a plan can be printed, logged and
+serialised as it is. :func:`apply_plan` then edits the definition with the values.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from secretsync.esc_definition import EscDefinition, ManagedEntry
+from secretsync.masking import fingerprint
+from secretsync.placeholders import Verdict, classify
+from secretsync.sources import SourceValues
+
+if TYPE_CHECKING:
+    from secretsync.secret_map import Secret
+
+__all__ = ["Action", "EnvPlan", "PlanItem", "apply_plan", "build_plan"]
+
+_REFUSED_VERDICTS = (Verdict.EMPTY, Verdict.PLACEHOLDER)
+
+
+class Action(str, enum.Enum):
+    """What sync does with one path. Only ADD, CHANGE, REFRESH and DELETE write."""
+
+    ADD = "add"  # absent from ESC
+    CHANGE = "change"  # the value differs
+    REFRESH = "refresh"  # same value; its env var entry, encoding or bookkeeping differ
+    UNCHANGED = "unchanged"
+    DELETE = "delete"  # a path sync manages that the map dropped (with --prune)
+    ORPHAN = "orphan"  # the same, kept (without --prune)
+    MISSING = "missing"  # mapped, but the source has no value: left alone in ESC
+
+
+WRITING = frozenset({Action.ADD, Action.CHANGE, Action.REFRESH, Action.DELETE})
+
+
+@dataclass(frozen=True)
+class PlanItem:
+    """One path of one environment: what is there, what will be, and why; no values."""
+
+    secret: str
+    esc_path: str
+    env_var: str
+    action: Action
+    old: str | None = None  # fingerprint of the value in ESC
+    new: str | None = None  # fingerprint of the value from the source
+    required: bool = True
+    github_updated_at: str | None = None
+    note: str = ""
+
+    def as_json(self) -> dict[str, object]:
+        return {
+            "secret": self.secret,
+            "esc_path": self.esc_path,
+            "env_var": self.env_var,
+            "action": self.action.value,
+            "old": self.old,
+            "new": self.new,
+            "note": self.note,
+        }
+
+
+@dataclass
+class EnvPlan:
+    """Every action for one deploy environment, plus the reasons a write is refused."""
+
+    environment: str
+    esc_ref: str
+    items: list[PlanItem] = field(default_factory=list)
+    refusals: list[str] = field(default_factory=list)
+
+    def count(self, action: Action) -> int:
+        return sum(1 for item in self.items if item.action is action)
+
+    @property
+    def needs_write(self) -> bool:
+        return any(item.action in WRITING for item in self.items)
+
+    @property
+    def deletes(self) -> list[PlanItem]:
+        return [item for item in self.items if item.action is Action.DELETE]
+
+    @property
+    def missing_required(self) -> list[PlanItem]:
+        return [i for i in self.items if i.action is Action.MISSING and i.required]
+
+    def summary(self) -> dict[str, int]:
+        return {action.value: self.count(action) for action in Action}
+
+    def as_json(self) -> dict[str, object]:
+        return {
+            "environment": self.environment,
+            "esc": self.esc_ref,
+            "pending": self.needs_write,
+            "summary": self.summary(),
+            "refused": list(self.refusals),
+            "items": [item.as_json() for item in self.items],
+        }
+
+
+def build_plan(
+    environment: str,
+    esc_ref: str,
+    secrets: Sequence[Secret],
+    definition: EscDefinition,
+    source: SourceValues,
+    github_times: Mapping[str, str | None] | None,
+    *,
+    prune: bool = False,
+    allow_placeholders: bool = False,
+) -> EnvPlan:
+    """Sort every mapped secret (and every managed path the map dropped) into an action.
+
+    ``github_times`` maps secret names to GitHub's ``updated_at`` (None: GitHub has no such
+    secret); where it has no entry, or is ``None`` altogether (GitHub could not be asked),
+    the recorded time is kept rather than overwritten with null.
+    """
+    plan = EnvPlan(environment=environment, esc_ref=esc_ref)
+    managed = definition.managed()
+    mapped_paths = set()
+    for secret in secrets:
+        mapped_paths.add(secret.esc_path)
+        plan.items.append(
+            _plan_secret(secret, definition, managed.get(secret.esc_path), source, github_times)
+        )
+    for path, entry in managed.items():
+        if path in mapped_paths:
+            continue
+        action = Action.DELETE if prune else Action.ORPHAN
+        old = definition.secret_value(path)
+        plan.items.append(
+            PlanItem(
+                secret=entry.secret,
+                esc_path=path,
+                env_var=entry.env_var,
+                action=action,
+                old=fingerprint(old) if old is not None else None,
+                note="no longer in the map" + ("" if prune else "; --prune deletes it"),
+            )
+        )
+    if not allow_placeholders:
+        for item in plan.items:
+            if item.action not in (Action.ADD, Action.CHANGE):
+                continue
+            value = source.get(item.secret) or ""
+            verdict = classify(value, item.secret)
+            if verdict.verdict in _REFUSED_VERDICTS:
+                plan.refusals.append(f"{item.secret}: {verdict.reason}")
+    return plan
+
+
+def _plan_secret(
+    secret: Secret,
+    definition: EscDefinition,
+    entry: ManagedEntry | None,
+    source: SourceValues,
+    github_times: Mapping[str, str | None] | None,
+) -> PlanItem:
+    path, env_var = secret.esc_path, secret.env_var
+    value = source.get(secret.name)
+    old = definition.secret_value(path)
+    old_fp = fingerprint(old) if old is not None else None
+    recorded = entry.github_updated_at if entry else None
+    github_at = recorded
+    if github_times is not None and secret.name in github_times:
+        github_at = github_times[secret.name]
+    base = PlanItem(
+        secret=secret.name,
+        esc_path=path,
+        env_var=env_var,
+        action=Action.UNCHANGED,
+        old=old_fp,
+        required=secret.required,
+        github_updated_at=github_at,
+    )
+    if value is None:
+        why = "not in the source" + ("" if secret.required else " (optional)")
+        return _with(base, Action.MISSING, note=why + "; left as it is in ESC")
+    new_fp = fingerprint(value)
+    if old is None:
+        note = "" if not definition.has_path(path) else "replaces a value sync cannot read"
+        return _with(base, Action.ADD if not note else Action.CHANGE, new=new_fp, note=note)
+    if old != value:
+        return _with(base, Action.CHANGE, new=new_fp)
+    stale = []
+    if not definition.is_canonical(path, value):
+        stale.append("encoding")
+    if definition.env_var_target(env_var) != "${" + path + "}":
+        stale.append(f"environmentVariables.{env_var}")
+    if entry is None or (entry.secret, entry.env_var) != (secret.name, env_var):
+        stale.append("bookkeeping")
+    elif entry.github_updated_at != github_at:
+        stale.append("GitHub updated_at")
+    if stale:
+        return _with(base, Action.REFRESH, new=new_fp, note="updates " + ", ".join(stale))
+    return _with(base, Action.UNCHANGED, new=new_fp)
+
+
+def _with(item: PlanItem, action: Action, *, new: str | None = None, note: str = "") -> PlanItem:
+    return PlanItem(
+        secret=item.secret,
+        esc_path=item.esc_path,
+        env_var=item.env_var,
+        action=action,
+        old=item.old,
+        new=new,
+        required=item.required,
+        github_updated_at=item.github_updated_at,
+        note=note,
+    )
+
+
+def apply_plan(
+    definition: EscDefinition, plan: EnvPlan, source: SourceValues, synced_at: str
+) -> None:
+    """Edit ``definition`` so it holds what ``plan`` says; untouched keys stay as they are."""
+    for item in plan.items:
+        if item.action is Action.DELETE:
+            definition.remove_managed_path(item.esc_path, item.env_var)
+            continue
+        if item.action not in (Action.ADD, Action.CHANGE, Action.REFRESH):
+            continue
+        value = source.get(item.secret)
+        if value is None:  # the plan was built from this source; a bug if it happens
+            raise RuntimeError(f"{item.secret} vanished from the source")
+        if not definition.is_canonical(item.esc_path, value):
+            definition.set_secret(item.esc_path, value)
+        definition.set_env_var(item.env_var, item.esc_path)
+        definition.set_managed(
+            item.esc_path,
+            ManagedEntry(
+                secret=item.secret,
+                env_var=item.env_var,
+                synced_at=synced_at,
+                github_updated_at=item.github_updated_at,
+            ),
+        )

@@ -1,0 +1,129 @@
+"""Where secret values come from for ``plan``, ``sync``, ``push`` and ``audit --values env``.
+
+Three shapes, one result: the process environment (names are GitHub secret names), a JSON
+object in a file or on stdin (exactly what ``${{ toJSON(secrets) }}`` gives inside GitHub
+Actions), or the same JSON in ``$SECRETSYNC_SECRETS_JSON``. A bad source fails with one line
+that names where (``file:line:col``) and which key, never a value.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TextIO
+
+from secretsync.errors import SourceError
+
+__all__ = ["JSON_ENV_VAR", "ORG_SECRET_LIMIT", "SourceValues", "load_source"]
+
+JSON_ENV_VAR = "SECRETSYNC_SECRETS_JSON"
+# A workflow sees only the first 100 organization secrets (alphabetically); a source with
+# that many names may have been cut off.
+ORG_SECRET_LIMIT = 100
+# Added by GitHub Actions to every toJSON(secrets); it is the workflow's own token.
+_IGNORED_KEYS = frozenset({"GITHUB_TOKEN"})
+
+
+@dataclass(frozen=True)
+class SourceValues:
+    """Values by GitHub secret name; ``repr`` shows names only."""
+
+    values: Mapping[str, str] = field(repr=False)
+    origin: str
+    from_actions: bool = False
+
+    def __repr__(self) -> str:
+        return f"SourceValues(origin={self.origin!r}, names={len(self.values)})"
+
+    def get(self, name: str) -> str | None:
+        return self.values.get(name)
+
+    @property
+    def looks_truncated(self) -> bool:
+        """True when a JSON source holds at least the 100 names a workflow is cut off at.
+
+        ``toJSON(secrets)`` mixes organization, repository and environment secrets, so the
+        exact organization count cannot be told apart; reaching the limit is the signal.
+        """
+        return self.from_actions and len(self.values) >= ORG_SECRET_LIMIT
+
+
+def load_source(spec: str | None, environ: Mapping[str, str], stdin: TextIO) -> SourceValues:
+    """Read the values ``spec`` names: ``env``, ``json:FILE`` or ``json:-``.
+
+    ``None`` means ``$SECRETSYNC_SECRETS_JSON`` when it is set, else the environment.
+    """
+    if spec is None:
+        if environ.get(JSON_ENV_VAR):
+            return _parse_json(environ[JSON_ENV_VAR], f"${JSON_ENV_VAR}")
+        spec = "env"
+    if spec == "env":
+        values = {
+            name: value for name, value in environ.items() if name.upper() not in _IGNORED_KEYS
+        }
+        return SourceValues(values=values, origin="the process environment")
+    if spec.startswith("json:"):
+        target = spec[len("json:") :]
+        if target == "-":
+            return _parse_json(stdin.read(), "<stdin>")
+        if not target:
+            raise SourceError("--source json: needs a file name or '-'")
+        path = Path(target)
+        try:
+            text = path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            raise SourceError(f"{path}: no such file") from None
+        except UnicodeDecodeError:
+            raise SourceError(f"{path}: not UTF-8 text") from None
+        except OSError as exc:
+            raise SourceError(f"{path}: cannot read ({exc.strerror})") from None
+        return _parse_json(text, str(path))
+    raise SourceError(
+        f"unknown source {spec!r}", hint="use --source env, --source json:FILE or json:-"
+    )
+
+
+def _parse_json(text: str, origin: str) -> SourceValues:
+    try:
+        document = json.loads(text)
+    except json.JSONDecodeError as exc:
+        # exc.msg describes the syntax only ("Expecting ',' delimiter"); exc.doc (the
+        # text, with values in it) is never used.
+        raise SourceError(
+            f"{origin}:{exc.lineno}:{exc.colno}: invalid JSON: {exc.msg}",
+            hint="pass exactly ${{ toJSON(secrets) }}",
+        ) from None
+    if not isinstance(document, dict):
+        raise SourceError(
+            f"{origin}: expected a JSON object of secret names to values, "
+            f"got {_json_type(document)}"
+        )
+    values: dict[str, str] = {}
+    for key, value in document.items():
+        name = key.upper()
+        if name in _IGNORED_KEYS:
+            continue
+        if not isinstance(value, str):
+            raise SourceError(
+                f"{origin}: the value of {key!r} is {_json_type(value)}, not a string"
+            )
+        if name in values:
+            raise SourceError(f"{origin}: {key!r} appears twice (names are case-insensitive)")
+        values[name] = value
+    return SourceValues(values=values, origin=origin, from_actions=True)
+
+
+def _json_type(value: object) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, (int, float)):
+        return "a number"
+    if isinstance(value, list):
+        return "an array"
+    if isinstance(value, dict):
+        return "an object"
+    return "a string"

@@ -1,0 +1,262 @@
+"""Writing mapped values into ESC environments: one read and one conditional write each.
+
+Every environment is read (``/decrypt``, which carries the ``ETag``), planned, checked
+against the safety rules, edited and written back with that ``ETag``. A 409 means someone
+wrote in between: re-read, re-plan, re-apply, up to ``max_attempts`` times, so concurrent
+writers never lose each other's changes. Environments run concurrently.
+
+Refusals (a placeholder or empty value to be written, more deletes than ``max_deletes``)
+are checked for every selected environment *before* anything is written, so a refused run
+writes nothing anywhere.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import TYPE_CHECKING
+
+from secretsync.clients import Scope
+from secretsync.errors import (
+    ConflictError,
+    CredentialsError,
+    RefusedError,
+    SecretSyncError,
+    ServiceError,
+)
+from secretsync.esc_definition import EscDefinition, format_timestamp
+from secretsync.plan import EnvPlan, apply_plan, build_plan
+from secretsync.sources import SourceValues
+
+if TYPE_CHECKING:
+    from secretsync.clients import EscClient, GitHubClient
+    from secretsync.secret_map import Secret, SecretMap
+
+__all__ = [
+    "EnvResult",
+    "SyncOptions",
+    "github_scope",
+    "github_times",
+    "plan_environments",
+    "sync_environments",
+]
+
+Progress = Callable[[str, str], None]  # (environment, stage) -> None
+
+
+@dataclass(frozen=True)
+class SyncOptions:
+    prune: bool = False
+    max_deletes: int = 5
+    allow_placeholders: bool = False
+    max_attempts: int = 5
+
+
+@dataclass
+class EnvResult:
+    """The outcome for one environment: its final plan, and whether and how it was written."""
+
+    plan: EnvPlan
+    written: bool = False
+    attempts: int = 0
+    error: SecretSyncError | None = field(default=None, repr=False)
+
+
+def github_scope(smap: SecretMap, secret: Secret) -> Scope:
+    """The GitHub scope a mapped secret lives at."""
+    target = secret.github
+    if target.scope == "repo" and target.repo:
+        return Scope.repo(smap.github_org, target.repo)
+    if target.scope == "env" and target.repo and target.environment:
+        return Scope.env(smap.github_org, target.repo, target.environment)
+    return Scope.org(smap.github_org)
+
+
+async def github_times(
+    gh: GitHubClient, smap: SecretMap, secrets: Sequence[Secret]
+) -> tuple[dict[str, str | None], list[str]]:
+    """``updated_at`` of each secret, listed once per scope (pages, never per secret).
+
+    Returns the times (None for a secret GitHub does not have; no entry at all for a secret
+    whose scope could not be listed, so its recorded time is kept) and one warning per
+    scope that could not be listed.
+    """
+    by_scope: dict[str, tuple[Scope, list[Secret]]] = {}
+    for secret in secrets:
+        scope = github_scope(smap, secret)
+        by_scope.setdefault(str(scope), (scope, []))[1].append(secret)
+
+    async def one(scope: Scope) -> dict[str, str | None] | str:
+        try:
+            metas = await gh.list_secrets(scope)
+        except (ServiceError, CredentialsError) as exc:
+            return f"cannot list the secrets of {scope}: {exc.message}"
+        return {meta.name.upper(): format_timestamp(meta.updated_at) for meta in metas}
+
+    listed = await asyncio.gather(*(one(scope) for scope, _ in by_scope.values()))
+    times: dict[str, str | None] = {}
+    warnings: list[str] = []
+    for (_, members), found in zip(by_scope.values(), listed, strict=True):
+        if isinstance(found, str):
+            warnings.append(found)
+            continue
+        for secret in members:
+            times[secret.name] = found.get(secret.name.upper())
+    return times, warnings
+
+
+async def _read(esc: EscClient, smap: SecretMap, env: str) -> tuple[EscDefinition, str | None]:
+    env_name = smap.environments[env].esc_env
+    current = await esc.get_definition(smap.esc_org, smap.esc_project, env_name, decrypt=True)
+    return EscDefinition.parse(current.yaml), current.etag
+
+
+def _plan(
+    smap: SecretMap,
+    env: str,
+    definition: EscDefinition,
+    source: SourceValues,
+    times: Mapping[str, str | None] | None,
+    options: SyncOptions,
+) -> EnvPlan:
+    return build_plan(
+        env,
+        smap.esc_ref(env),
+        smap.secrets_for(env),
+        definition,
+        source,
+        times,
+        prune=options.prune,
+        allow_placeholders=options.allow_placeholders,
+    )
+
+
+def _check(plan: EnvPlan, options: SyncOptions) -> None:
+    if plan.refusals:
+        raise RefusedError(
+            f"{plan.environment}: refused to write placeholder or empty values: "
+            + "; ".join(plan.refusals),
+            hint="fix the values at their source, or pass --allow-placeholders",
+        )
+    deletes = len(plan.deletes)
+    if deletes > options.max_deletes:
+        raise RefusedError(
+            f"{plan.environment}: --prune would delete {deletes} paths, more than "
+            f"--max-deletes {options.max_deletes}",
+            hint="check the map, then raise --max-deletes if the deletes are intended",
+        )
+
+
+async def plan_environments(
+    esc: EscClient,
+    smap: SecretMap,
+    environments: Sequence[str],
+    source: SourceValues,
+    times: Mapping[str, str | None] | None,
+    options: SyncOptions,
+) -> list[EnvPlan]:
+    """Read each environment once and plan it; nothing is written."""
+    reads = await asyncio.gather(*(_read(esc, smap, env) for env in environments))
+    return [
+        _plan(smap, env, definition, source, times, options)
+        for env, (definition, _) in zip(environments, reads, strict=True)
+    ]
+
+
+async def sync_environments(
+    esc: EscClient,
+    smap: SecretMap,
+    environments: Sequence[str],
+    source: SourceValues,
+    times: Mapping[str, str | None] | None,
+    options: SyncOptions,
+    progress: Progress | None = None,
+) -> list[EnvResult]:
+    """Sync every environment; a refusal anywhere raises before any write.
+
+    A service failure in one environment is recorded on its result (``error``) and the
+    others still complete.
+    """
+    notify = progress or (lambda _env, _stage: None)
+
+    async def read(env: str) -> tuple[EscDefinition, str | None] | SecretSyncError:
+        try:
+            return await _read(esc, smap, env)
+        except SecretSyncError as exc:
+            return exc
+
+    reads = await asyncio.gather(*(read(env) for env in environments))
+    notify("*", "read")
+    results: dict[str, EnvResult] = {}
+    ready = []
+    for env, outcome in zip(environments, reads, strict=True):
+        if isinstance(outcome, SecretSyncError):
+            results[env] = EnvResult(EnvPlan(env, smap.esc_ref(env)), error=outcome)
+            continue
+        definition, etag = outcome
+        plan = _plan(smap, env, definition, source, times, options)
+        _check(plan, options)
+        ready.append((env, plan, definition, etag))
+
+    async def one(
+        env: str, plan: EnvPlan, definition: EscDefinition, etag: str | None
+    ) -> EnvResult:
+        result = EnvResult(plan=plan)
+        try:
+            await _write_loop(esc, smap, env, result, definition, etag, source, times, options)
+        except RefusedError:
+            raise
+        except SecretSyncError as exc:
+            result.error = exc
+        notify(env, "done")
+        return result
+
+    for result in await asyncio.gather(*(one(*job) for job in ready)):
+        results[result.plan.environment] = result
+    return [results[env] for env in environments]
+
+
+async def _write_loop(
+    esc: EscClient,
+    smap: SecretMap,
+    env: str,
+    result: EnvResult,
+    definition: EscDefinition,
+    etag: str | None,
+    source: SourceValues,
+    times: Mapping[str, str | None] | None,
+    options: SyncOptions,
+) -> None:
+    env_name = smap.environments[env].esc_env
+    for attempt in range(1, options.max_attempts + 1):
+        result.attempts = attempt
+        if attempt > 1:
+            definition, etag = await _read(esc, smap, env)
+            result.plan = _plan(smap, env, definition, source, times, options)
+            _check(result.plan, options)
+        if not result.plan.needs_write:
+            return
+        apply_plan(definition, result.plan, source, _now())
+        try:
+            await esc.update_definition(
+                smap.esc_org, smap.esc_project, env_name, definition.dump(), etag=etag
+            )
+        except ConflictError:
+            continue
+        result.written = True
+        return
+    raise ConflictError(
+        f"{smap.esc_ref(env)}: still changed by another writer after "
+        f"{options.max_attempts} attempts",
+        service="esc",
+        status=409,
+        hint="run sync again",
+    )
+
+
+def _now() -> str:
+    stamp = format_timestamp(datetime.now(timezone.utc))
+    assert stamp is not None
+    return stamp

@@ -1,0 +1,302 @@
+"""``plan``, ``sync`` and ``push`` from the command line, against the served emulator."""
+
+from __future__ import annotations
+
+import base64
+import io
+import json
+import random
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import yaml
+
+from secretsync.cli.app import App
+from secretsync.cli.main import main
+from secretsync.emulator import ServedEmulator
+
+
+def _pem(seed: int) -> str:
+    """A private key shaped like a real one: random key material, 64-column lines."""
+    body = base64.b64encode(random.Random(seed).randbytes(900)).decode()
+    lines = [body[i : i + 64] for i in range(0, len(body), 64)]
+    return (
+        "-----BEGIN OPENSSH PRIVATE KEY-----\n"
+        + "\n".join(lines)
+        + ("\n-----END OPENSSH PRIVATE KEY-----\n")
+    )
+
+
+MAP = """\
+version: 1
+github: {org: acme}
+esc: {org: acme-esc, project: default}
+environments:
+  production: {esc_env: app-production}
+  staging: {esc_env: app-staging}
+categories:
+  ai: app.ai
+secrets:
+  OPENAI_API_KEY: {category: ai}
+  DB_PASSWORD: {category: ai, env_var: DATABASE_PASSWORD}
+  DEPLOY_KEY: {category: ai, github: {scope: "repo:web"}}
+"""
+# Canary values: none of them may ever appear in anything secretsync prints or writes.
+CANARIES = {
+    "OPENAI_API_KEY": "canaryOPENAI7Hq2Lp9Xv4Mz8Wk3",
+    "DB_PASSWORD": "canary$DB{Rt5}Yu8Io1Pa3Sd",
+    "DEPLOY_KEY": _pem(2),
+}
+
+
+@dataclass
+class Run:
+    code: int
+    out: str
+    err: str
+
+
+@pytest.fixture
+def served(secretsync_emulator_server: ServedEmulator) -> ServedEmulator:
+    emu = secretsync_emulator_server.emulator
+    for name in ("app-production", "app-staging"):
+        emu.seed_esc_environment("acme-esc", "default", name, "values:\n  region: eu\n")
+    emu.add_repository("acme", "web")
+    return secretsync_emulator_server
+
+
+@pytest.fixture
+def map_file(tmp_path: Path) -> Path:
+    path = tmp_path / "secret_map.yaml"
+    path.write_text(MAP)
+    return path
+
+
+def _environ(served: ServedEmulator, map_file: Path, **extra: str) -> dict[str, str]:
+    return {
+        "SECRETSYNC_MAP": str(map_file),
+        "SECRETSYNC_GITHUB_API_URL": served.github_url,
+        "SECRETSYNC_ESC_API_URL": served.esc_url,
+        "PULUMI_ACCESS_TOKEN": "pul-test-token",
+        "GH_TOKEN": "gh-test-token",
+        "SECRETSYNC_SECRETS_JSON": json.dumps(CANARIES),
+        **extra,
+    }
+
+
+def _run(argv: list[str], environ: dict[str, str], stdin: str = "") -> Run:
+    out, err = io.StringIO(), io.StringIO()
+    app = App(environ=environ, stdout=out, stderr=err, stdin=io.StringIO(stdin))
+    code = main(argv, app=app)
+    return Run(code, out.getvalue(), err.getvalue())
+
+
+def _assert_no_canary(*texts: str) -> None:
+    for text in texts:
+        for value in CANARIES.values():
+            assert value not in text
+            for line in value.splitlines():
+                assert line not in text or line.startswith("-----")
+
+
+def test_plan_sync_plan_cycle(served: ServedEmulator, map_file: Path) -> None:
+    environ = _environ(served, map_file)
+    before = _run(["plan", "--all", "--format", "json", "--exit-code"], environ)
+    assert before.code == 1, before.err
+    document = json.loads(before.out)
+    assert document["schema"] == "secretsync/plan/v1" and document["pending"]
+    assert [e["summary"]["add"] for e in document["environments"]] == [3, 3]
+
+    synced = _run(["sync", "--all"], environ)
+    assert synced.code == 0, synced.err
+    assert "production: wrote 3 added" in synced.out
+    assert "staging: wrote 3 added" in synced.out
+
+    after = _run(["plan", "-e", "staging", "--exit-code"], environ)
+    assert after.code == 0, after.err
+    assert "0 to add, 0 to change, 0 to delete, 0 to refresh, 3 unchanged" in after.out
+
+    again = _run(["sync", "-e", "production"], environ)
+    assert again.code == 0
+    assert "production: up to date, nothing written" in again.out
+    _assert_no_canary(before.out, before.err, synced.out, synced.err, after.out, again.out)
+
+
+def test_missing_secret_exits_1_and_the_rest_is_synced(
+    served: ServedEmulator, map_file: Path
+) -> None:
+    values = {k: v for k, v in CANARIES.items() if k != "DB_PASSWORD"}
+    environ = _environ(served, map_file, SECRETSYNC_SECRETS_JSON=json.dumps(values))
+    result = _run(["sync", "-e", "staging", "--format", "json"], environ)
+    assert result.code == 1
+    assert "staging: DB_PASSWORD is not in the source; left as it is in ESC" in result.err
+    document = json.loads(result.out)
+    assert document["environments"][0]["written"] is True
+    assert document["environments"][0]["missing_required"] == ["DB_PASSWORD"]
+
+
+def test_placeholder_refusal_is_one_line_and_writes_nothing(
+    served: ServedEmulator, map_file: Path
+) -> None:
+    values = {**CANARIES, "OPENAI_API_KEY": "sk-xxxxxxxxxxxxxxxxxxxxxxxx"}
+    environ = _environ(served, map_file, SECRETSYNC_SECRETS_JSON=json.dumps(values))
+    served.emulator.clear_request_log()
+    result = _run(["sync", "--all"], environ)
+    assert result.code == 1
+    assert result.err.startswith("error: production: refused to write placeholder")
+    assert "sk-xxxx" not in result.err
+    assert "Traceback" not in result.err
+    assert not [e for e in served.emulator.request_log() if e["method"] == "PATCH"]
+    allowed = _run(["sync", "--all", "--allow-placeholders"], environ)
+    assert allowed.code == 0, allowed.err
+
+
+def test_bad_json_source_is_a_config_error_with_position(
+    served: ServedEmulator, map_file: Path
+) -> None:
+    environ = _environ(served, map_file)
+    bad = '{"OPENAI_API_KEY": "' + CANARIES["OPENAI_API_KEY"] + '",\n  oops}'
+    result = _run(["plan", "--all", "--source", "json:-"], environ, stdin=bad)
+    assert result.code == 2
+    assert result.err.splitlines()[0].startswith("error: <stdin>:2:3: invalid JSON")
+    _assert_no_canary(result.out, result.err)
+
+
+def test_a_source_cut_off_at_100_names_is_warned_about(
+    served: ServedEmulator, map_file: Path
+) -> None:
+    names = {f"AAA_{i:03d}": f"filler-{i}-Qw8Er7Ty6Ui5" for i in range(98)}
+    names |= {k: v for k, v in CANARIES.items() if k != "DB_PASSWORD"}
+    assert len(names) == 100
+    environ = _environ(served, map_file, SECRETSYNC_SECRETS_JSON=json.dumps(names))
+    result = _run(["plan", "--all"], environ)
+    assert "a workflow sees only the first 100 organization secrets" in result.err
+    complete = _environ(served, map_file)
+    assert "first 100" not in _run(["plan", "--all"], complete).err
+
+
+def test_without_a_github_token_times_are_null_and_it_is_said_once(
+    served: ServedEmulator, map_file: Path
+) -> None:
+    environ = _environ(served, map_file)
+    del environ["GH_TOKEN"]
+    result = _run(["sync", "--all"], environ)
+    assert result.code == 0, result.err
+    assert result.err.count("no GitHub token") == 1
+
+
+def test_prune_and_max_deletes_from_the_cli(
+    served: ServedEmulator, map_file: Path, tmp_path: Path
+) -> None:
+    environ = _environ(served, map_file)
+    assert _run(["sync", "--all"], environ).code == 0
+    map_file.write_text(MAP.split("  DB_PASSWORD")[0])
+    refused = _run(["sync", "-e", "staging", "--prune", "--max-deletes", "1"], environ)
+    assert refused.code == 1
+    assert "more than --max-deletes 1" in refused.err
+    plan = _run(["plan", "-e", "staging", "--prune"], environ)
+    assert re.search(r"- delete +DB_PASSWORD +app\.ai\.db_password +fp:", plan.out), plan.out
+    pruned = _run(["sync", "-e", "staging", "--prune"], environ)
+    assert pruned.code == 0, pruned.err
+    assert "2 deleted" in pruned.out
+
+
+@pytest.mark.slow  # push is paced under GitHub's write limit: about one write a second
+def test_leak_canary_across_every_output(
+    served: ServedEmulator, map_file: Path, tmp_path: Path
+) -> None:
+    environ = _environ(served, map_file)
+    outputs: list[str] = []
+    for argv in (
+        ["plan", "--all"],
+        ["plan", "--all", "--format", "json", "-o", str(tmp_path / "plan.json")],
+        ["-v", "sync", "--all", "--format", "json", "-o", str(tmp_path / "sync.json")],
+        ["-v", "plan", "--all", "--format", "json"],
+        ["push", "--format", "json", "-o", str(tmp_path / "push.json")],
+        ["push"],
+    ):
+        result = _run(argv, environ)
+        assert result.code == 0, (argv, result.err)
+        outputs += [result.out, result.err]
+    for name in ("plan.json", "sync.json", "push.json"):
+        outputs.append((tmp_path / name).read_text())
+    _assert_no_canary(*outputs)
+    assert json.loads((tmp_path / "push.json").read_text())["created"] == sorted(
+        CANARIES, key=list(CANARIES).index
+    )
+
+
+@pytest.mark.slow
+def test_push_summary(served: ServedEmulator, map_file: Path) -> None:
+    environ = _environ(served, map_file)
+    first = _run(["push", "--only", "OPENAI_API_KEY", "DEPLOY_KEY"], environ)
+    assert first.code == 0, first.err
+    assert "2 created, 0 updated, 0 missing from the source" in first.out
+    assert "created  DEPLOY_KEY  (repository acme/web)" in first.out
+    second = _run(["push", "-e", "staging"], environ)
+    assert "1 created, 2 updated" in second.out
+    unknown = _run(["push", "-e", "qa"], environ)
+    assert unknown.code == 2
+    assert "unknown environment 'qa'" in unknown.err
+
+
+class _Terminal(io.StringIO):
+    """A captured stream that says it is a terminal: tables and progress bars."""
+
+    def isatty(self) -> bool:
+        return True
+
+
+def test_on_a_terminal_plan_draws_a_table_and_sync_a_progress_display(
+    served: ServedEmulator, map_file: Path
+) -> None:
+    environ = _environ(served, map_file)
+    out, err = _Terminal(), _Terminal()
+    app = App(environ=environ, stdout=out, stderr=err, stdin=io.StringIO())
+    assert main(["sync", "--all"], app=app) == 0, err.getvalue()
+    out, err = _Terminal(), _Terminal()
+    app = App(environ=environ, stdout=out, stderr=err, stdin=io.StringIO())
+    assert main(["plan", "-e", "staging"], app=app) == 0, err.getvalue()
+    table = out.getvalue()
+    assert "staging -> acme-esc/default/app-staging" in table
+    assert re.search(r"│ = +│ unchanged +│", table), table
+    assert "3 unchanged" in table
+    _assert_no_canary(table, err.getvalue())
+
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_the_sync_workflow_runs_plan_sync_and_audit() -> None:
+    text = (ROOT / ".github" / "workflows" / "sync_secrets.yml").read_text()
+    workflow = yaml.safe_load(text)
+    triggers = workflow[True]  # YAML 1.1 reads the key `on` as true
+    assert triggers["schedule"] and triggers["push"]["paths"] == ["config/secret_map.yaml"]
+    choice = triggers["workflow_dispatch"]["inputs"]["environment"]
+    assert choice["type"] == "choice"
+    assert set(choice["options"]) == {"all", "production", "staging"}
+    job = workflow["jobs"]["sync"]
+    assert job["env"]["SECRETSYNC_SECRETS_JSON"] == "${{ toJSON(secrets) }}"
+    runs = "\n".join(step.get("run", "") for step in job["steps"])
+    for command in (
+        "secretsync plan",
+        "secretsync sync",
+        "--format json -o audit.json",
+        '--format markdown >> "$GITHUB_STEP_SUMMARY"',
+    ):
+        assert command in runs
+    assert any(step.get("uses", "").startswith("actions/upload-artifact@") for step in job["steps"])
+    mapped = set(yaml.safe_load((ROOT / "config" / "secret_map.yaml").read_text())["secrets"])
+    for name in re.findall(r"secrets\.([A-Za-z0-9_]+)", text):
+        assert name in mapped or name == "GITHUB_TOKEN", name
+
+
+def test_the_composite_action_installs_itself() -> None:
+    action = yaml.safe_load((ROOT / "action.yml").read_text())
+    assert set(action["inputs"]) >= {"command", "environment", "map", "args"}
+    assert action["runs"]["using"] == "composite"
+    script = "\n".join(step.get("run", "") for step in action["runs"]["steps"])
+    assert 'pip install --quiet "$GITHUB_ACTION_PATH"' in script
+    assert 'secretsync --map "$INPUT_MAP" "$INPUT_COMMAND"' in script

@@ -1,0 +1,180 @@
+"""Planning a sync: each mapped secret sorted into one action; applying a plan."""
+
+from __future__ import annotations
+
+import io
+import json
+from collections.abc import Mapping
+
+import pytest
+
+from secretsync.esc_definition import EscDefinition, ManagedEntry
+from secretsync.masking import fingerprint
+from secretsync.plan import Action, EnvPlan, apply_plan, build_plan
+from secretsync.secret_map import SecretMap, parse_map
+from secretsync.sources import SourceValues, load_source
+
+MAP = """\
+version: 1
+github: {org: acme}
+esc: {org: acme-esc, project: default}
+environments:
+  production: {esc_env: app-production}
+  staging: {esc_env: app-staging}
+categories:
+  ai: app.ai
+secrets:
+  OPENAI_API_KEY: {category: ai}
+  DB_PASSWORD: {category: ai, env_var: DATABASE_PASSWORD}
+  OPTIONAL_TOKEN: {category: ai, required: false, environments: [staging]}
+"""
+
+OPENAI = "Q7vLx2Rk9mTz4Wp8Nc3Hb6Jd"
+DB = "u$e9Kq2{Vx7}Lm4$$Tn8Rz"
+CANARY = "canary-7Hq2Lp9Xv4Mz8Wk3"
+
+
+@pytest.fixture
+def smap() -> SecretMap:
+    return parse_map(MAP)
+
+
+def _source(**values: str) -> SourceValues:
+    return load_source("json:-", {}, io.StringIO(json.dumps(values)))
+
+
+def _plan(
+    smap: SecretMap,
+    definition: EscDefinition,
+    source: SourceValues,
+    *,
+    times: Mapping[str, str | None] | None = None,
+    prune: bool = False,
+    allow_placeholders: bool = False,
+) -> EnvPlan:
+    return build_plan(
+        "staging",
+        smap.esc_ref("staging"),
+        smap.secrets_for("staging"),
+        definition,
+        source,
+        times,
+        prune=prune,
+        allow_placeholders=allow_placeholders,
+    )
+
+
+def _synced(smap: SecretMap, source: SourceValues) -> EscDefinition:
+    definition = EscDefinition.parse("values: {region: eu}\n")
+    apply_plan(definition, _plan(smap, definition, source), source, "2026-11-22T10:00:00Z")
+    return EscDefinition.parse(definition.dump())
+
+
+def test_fresh_environment_adds_and_reports_missing(smap: SecretMap) -> None:
+    plan = _plan(smap, EscDefinition.parse(""), _source(OPENAI_API_KEY=OPENAI, DB_PASSWORD=DB))
+    actions = {item.secret: item.action for item in plan.items}
+    assert actions == {
+        "OPENAI_API_KEY": Action.ADD,
+        "DB_PASSWORD": Action.ADD,
+        "OPTIONAL_TOKEN": Action.MISSING,
+    }
+    assert plan.needs_write
+    assert plan.missing_required == []  # OPTIONAL_TOKEN is optional
+    added = next(i for i in plan.items if i.secret == "OPENAI_API_KEY")
+    assert added.old is None
+    assert added.new == fingerprint(OPENAI)
+
+
+def test_after_apply_everything_is_unchanged(smap: SecretMap) -> None:
+    source = _source(OPENAI_API_KEY=OPENAI, DB_PASSWORD=DB, OPTIONAL_TOKEN="Zx8Vb2Nm5Kl7Qw3Er9")
+    definition = _synced(smap, source)
+    assert definition.secret_value("app.ai.db_password") == DB
+    assert definition.env_var_target("DATABASE_PASSWORD") == "${app.ai.db_password}"
+    assert definition.managed()["app.ai.db_password"] == ManagedEntry(
+        "DB_PASSWORD", "DATABASE_PASSWORD", "2026-11-22T10:00:00Z", None
+    )
+    again = _plan(smap, definition, source)
+    assert {item.action for item in again.items} == {Action.UNCHANGED}
+    assert not again.needs_write
+
+
+def test_changed_value_shows_both_fingerprints(smap: SecretMap) -> None:
+    definition = _synced(smap, _source(OPENAI_API_KEY=OPENAI, DB_PASSWORD=DB))
+    plan = _plan(smap, definition, _source(OPENAI_API_KEY=OPENAI + "x", DB_PASSWORD=DB))
+    item = next(i for i in plan.items if i.secret == "OPENAI_API_KEY")
+    assert item.action is Action.CHANGE
+    assert (item.old, item.new) == (fingerprint(OPENAI), fingerprint(OPENAI + "x"))
+
+
+def test_refresh_when_only_the_env_var_or_github_time_differs(smap: SecretMap) -> None:
+    source = _source(OPENAI_API_KEY=OPENAI, DB_PASSWORD=DB)
+    definition = _synced(smap, source)
+    definition.set_env_var("OPENAI_API_KEY", "somewhere.else")
+    times = {"OPENAI_API_KEY": None, "DB_PASSWORD": "2026-11-23T00:00:00Z"}
+    plan = _plan(smap, definition, source, times=times)
+    notes = {i.secret: (i.action, i.note) for i in plan.items if i.action is Action.REFRESH}
+    assert notes == {
+        "OPENAI_API_KEY": (Action.REFRESH, "updates environmentVariables.OPENAI_API_KEY"),
+        "DB_PASSWORD": (Action.REFRESH, "updates GitHub updated_at"),
+    }
+    apply_plan(definition, plan, source, "2026-11-24T00:00:00Z")
+    assert definition.managed()["app.ai.db_password"].github_updated_at == "2026-11-23T00:00:00Z"
+    assert not _plan(smap, definition, source, times=times).needs_write
+
+
+def test_unknown_github_times_keep_what_was_recorded(smap: SecretMap) -> None:
+    source = _source(OPENAI_API_KEY=OPENAI, DB_PASSWORD=DB)
+    definition = EscDefinition.parse("")
+    times = {"OPENAI_API_KEY": "2026-11-01T00:00:00Z", "DB_PASSWORD": None}
+    apply_plan(definition, _plan(smap, definition, source, times=times), source, "t")
+    assert not _plan(smap, definition, source, times=None).needs_write
+    # A scope that could not be listed leaves its secrets out of the times: kept as well.
+    assert not _plan(smap, definition, source, times={"DB_PASSWORD": None}).needs_write
+    recorded = definition.managed()["app.ai.openai_api_key"].github_updated_at
+    assert recorded == "2026-11-01T00:00:00Z"
+
+
+def test_orphans_are_kept_unless_pruned(smap: SecretMap) -> None:
+    source = _source(OPENAI_API_KEY=OPENAI, DB_PASSWORD=DB)
+    definition = _synced(smap, source)
+    definition.set_secret("app.ai.retired", "Hv7Lq2Xp9Mz4Kw8Rb3")
+    definition.set_managed("app.ai.retired", ManagedEntry("RETIRED", "RETIRED", None, None))
+    definition.set_secret("app.ai.not_ours", "value")  # never managed: never touched
+    kept = _plan(smap, definition, source)
+    assert [i.action for i in kept.items if i.secret == "RETIRED"] == [Action.ORPHAN]
+    assert not kept.needs_write
+    pruned = _plan(smap, definition, source, prune=True)
+    assert [i.esc_path for i in pruned.deletes] == ["app.ai.retired"]
+    apply_plan(definition, pruned, source, "t")
+    assert not definition.has_path("app.ai.retired")
+    assert definition.secret_value("app.ai.not_ours") == "value"
+    assert "app.ai.retired" not in definition.managed()
+
+
+@pytest.mark.parametrize("bad", ["", "   ", "changeme", "sk-xxxxxxxxxxxxxxxxxxxx", "<token>"])
+def test_placeholders_and_empty_values_are_refused(smap: SecretMap, bad: str) -> None:
+    plan = _plan(smap, EscDefinition.parse(""), _source(OPENAI_API_KEY=bad, DB_PASSWORD=DB))
+    assert len(plan.refusals) == 1
+    assert plan.refusals[0].startswith("OPENAI_API_KEY: ")
+    allowed = _plan(
+        smap, EscDefinition.parse(""), _source(OPENAI_API_KEY=bad), allow_placeholders=True
+    )
+    assert allowed.refusals == []
+
+
+def test_plan_json_holds_no_values(smap: SecretMap) -> None:
+    source = _source(OPENAI_API_KEY=CANARY, DB_PASSWORD=CANARY + "2")
+    definition = _synced(smap, _source(OPENAI_API_KEY=CANARY + "old", DB_PASSWORD=DB))
+    plan = _plan(smap, definition, source)
+    text = json.dumps(plan.as_json()) + repr(plan)
+    assert CANARY not in text
+    assert DB not in text
+    assert plan.as_json()["summary"] == {
+        "add": 0,
+        "change": 2,
+        "refresh": 0,
+        "unchanged": 0,
+        "delete": 0,
+        "orphan": 0,
+        "missing": 1,
+    }

@@ -1,0 +1,143 @@
+"""push against the served emulator: scopes, visibility, created vs updated, refusals."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import json
+from typing import Any
+
+import pytest
+
+from secretsync.clients import GitHubClient
+from secretsync.emulator import ServedEmulator
+from secretsync.errors import RefusedError, UsageError
+from secretsync.push import PushReport, push_secrets, select_secrets
+from secretsync.secret_map import SecretMap, parse_map
+from secretsync.sources import load_source
+
+MAP = """\
+version: 1
+github: {org: acme}
+esc: {org: acme-esc, project: default}
+environments:
+  production: {esc_env: app-production}
+  staging: {esc_env: app-staging}
+categories:
+  ai: app.ai
+secrets:
+  OPENAI_API_KEY: {category: ai}
+  DEPLOY_KEY: {category: ai, github: {scope: "repo:web"}}
+  STAGING_TOKEN: {category: ai, environments: [staging], github: {scope: "env:web/staging"}}
+  SHARED_KEY:
+    category: ai
+    environments: [production]
+    github: {scope: org, visibility: selected, repositories: [web, api]}
+"""
+VALUES = {
+    "OPENAI_API_KEY": "Q7vLx2Rk9mTz4Wp8Nc3Hb6Jd",
+    "DEPLOY_KEY": "Hv7Lq2Xp9Mz4Kw8Rb3Tn6Yc",
+    "STAGING_TOKEN": "Zx8Vb2Nm5Kl7Qw3Er9Ty4Ui",
+    "SHARED_KEY": "Pl0Ok9Ij8Uh7Yg6Tf5Rd4Es",
+}
+
+
+@pytest.fixture
+def smap() -> SecretMap:
+    return parse_map(MAP)
+
+
+@pytest.fixture
+def served(secretsync_emulator_server: ServedEmulator) -> ServedEmulator:
+    emu = secretsync_emulator_server.emulator
+    emu.add_repository("acme", "web")
+    emu.add_repository("acme", "api")
+    emu.add_environment("acme", "web", "staging")
+    return secretsync_emulator_server
+
+
+def _push(
+    served: ServedEmulator,
+    smap: SecretMap,
+    values: dict[str, str],
+    environment: str | None = None,
+    only: list[str] | None = None,
+    allow: bool = False,
+) -> PushReport:
+    source = load_source("json:-", {}, io.StringIO(json.dumps(values)))
+
+    async def go() -> PushReport:
+        async with GitHubClient(
+            token="t", base_url=served.github_url, writes_per_minute=6000
+        ) as gh:
+            secrets = select_secrets(smap, environment, only)
+            return await push_secrets(gh, smap, secrets, source, allow_placeholders=allow)
+
+    return asyncio.run(go())
+
+
+def _stored(served: ServedEmulator) -> dict[str, dict[str, Any]]:
+    """name -> what the emulator holds (plaintext, scope, visibility)."""
+    return {s["name"]: s for s in served.emulator.state()["github"]["secrets"]}
+
+
+def test_push_writes_each_secret_at_its_scope(served: ServedEmulator, smap: SecretMap) -> None:
+    report = _push(served, smap, VALUES)
+    assert sorted(report.created) == sorted(VALUES)
+    assert report.updated == [] and report.missing == []
+    assert report.scopes == {
+        "OPENAI_API_KEY": "organization acme",
+        "DEPLOY_KEY": "repository acme/web",
+        "STAGING_TOKEN": "environment acme/web:staging",
+        "SHARED_KEY": "organization acme",
+    }
+    stored = _stored(served)
+    # The emulator opened every sealed box with its private key: values arrived intact.
+    assert {name: stored[name]["value"] for name in VALUES} == VALUES
+    paths = [e["path"] for e in served.emulator.request_log() if e["method"] == "PUT"]
+    assert sorted(paths) == sorted(
+        [
+            "/orgs/acme/actions/secrets/OPENAI_API_KEY",
+            "/repos/acme/web/actions/secrets/DEPLOY_KEY",
+            "/repos/acme/web/environments/staging/secrets/STAGING_TOKEN",
+            "/orgs/acme/actions/secrets/SHARED_KEY",
+        ]
+    )
+    assert stored["SHARED_KEY"]["visibility"] == "selected"
+    assert sorted(stored["SHARED_KEY"]["selected_repositories"]) == ["acme/api", "acme/web"]
+    assert stored["DEPLOY_KEY"]["scope"] == "repos/acme/web"
+
+
+def test_second_push_updates(served: ServedEmulator, smap: SecretMap) -> None:
+    _push(served, smap, VALUES)
+    report = _push(
+        served,
+        smap,
+        {**VALUES, "OPENAI_API_KEY": "Nn4Mm3Ll2Kk1Jj0Hh9Gg8Ff"},
+        only=["openai_api_key"],
+    )
+    assert (report.created, report.updated) == ([], ["OPENAI_API_KEY"])
+    assert _stored(served)["OPENAI_API_KEY"]["value"] == "Nn4Mm3Ll2Kk1Jj0Hh9Gg8Ff"
+
+
+def test_environment_selects_its_secrets_and_missing_ones_are_reported(
+    served: ServedEmulator, smap: SecretMap
+) -> None:
+    values = {k: v for k, v in VALUES.items() if k != "DEPLOY_KEY"}
+    report = _push(served, smap, values, environment="staging")
+    assert sorted(report.created) == ["OPENAI_API_KEY", "STAGING_TOKEN"]
+    assert report.missing == ["DEPLOY_KEY"]
+
+
+def test_placeholders_refuse_the_whole_push(served: ServedEmulator, smap: SecretMap) -> None:
+    with pytest.raises(RefusedError, match="DEPLOY_KEY") as caught:
+        _push(served, smap, {**VALUES, "DEPLOY_KEY": "your-api-key-here"})
+    assert caught.value.message.startswith("refused to push placeholder or empty values:")
+    assert not [e for e in served.emulator.request_log() if e["method"] == "PUT"]
+    report = _push(served, smap, {**VALUES, "DEPLOY_KEY": "your-api-key-here"}, allow=True)
+    assert "DEPLOY_KEY" in report.created
+
+
+def test_unknown_only_names_are_a_usage_error(smap: SecretMap) -> None:
+    with pytest.raises(UsageError, match="NOPE"):
+        select_secrets(smap, None, ["nope"])
