@@ -20,6 +20,11 @@ Path = tuple[str | int, ...]
 # settings load the map at every process start, so it matters there.
 _FAST_LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
+# Aliases let a short file describe a huge or endless tree (`&a [*a]`, "billion laughs");
+# a map never needs more than a few hundred nodes or a handful of levels.
+MAX_DEPTH = 50
+MAX_NODES = 100_000
+
 
 @dataclass(frozen=True, order=True)
 class Position:
@@ -47,6 +52,7 @@ class Located:
     keys: dict[Path, Position] = field(default_factory=dict)
     values: dict[Path, Position] = field(default_factory=dict)
     problems: list[YamlProblem] = field(default_factory=list)
+    nodes: int = 0  # nodes walked, aliases counted each time they are used
 
     def key_position(self, path: Path) -> Position:
         """Where the key of ``path`` is written; falls back to the nearest parent."""
@@ -73,17 +79,49 @@ def load_located(text: str) -> Located:
         where = Position(mark.line + 1, mark.column + 1) if mark else Position(1, 1)
         located.problems.append(YamlProblem(where, f"invalid YAML: {exc.problem}"))
         return located
-    except yaml.YAMLError as exc:  # pragma: no cover - composer errors are all marked
-        located.problems.append(YamlProblem(Position(1, 1), f"invalid YAML: {exc}"))
+    except yaml.reader.ReaderError as exc:  # a character YAML forbids (NUL, most C0/C1)
+        before = text[: exc.position]
+        where = Position(before.count("\n") + 1, len(before) - before.rfind("\n"))
+        code = exc.character if isinstance(exc.character, int) else ord(exc.character)
+        located.problems.append(
+            YamlProblem(where, f"invalid YAML: character U+{code:04X}: {exc.reason}")
+        )
+        return located
+    except yaml.YAMLError as exc:  # pragma: no cover - other composer errors are marked
+        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        located.problems.append(YamlProblem(Position(1, 1), f"invalid YAML: {first}"))
         return located
     if node is None:
         return located
-    located.data = _walk(node, (), located, yaml.SafeLoader(""))
+    located.data = _walk(node, (), located, yaml.SafeLoader(""), frozenset())
     return located
 
 
-def _walk(node: yaml.Node, path: Path, located: Located, loader: yaml.SafeLoader) -> Any:
+def _walk(
+    node: yaml.Node, path: Path, located: Located, loader: yaml.SafeLoader, inside: frozenset[int]
+) -> Any:
+    if id(node) in inside:
+        located.problems.append(
+            YamlProblem(Position.of(node), "an alias refers to a node that contains it")
+        )
+        return None
+    if len(path) > MAX_DEPTH:
+        located.problems.append(
+            YamlProblem(Position.of(node), f"nested deeper than {MAX_DEPTH} levels")
+        )
+        return None
+    located.nodes += 1
+    if located.nodes > MAX_NODES:
+        if located.nodes == MAX_NODES + 1:
+            located.problems.append(
+                YamlProblem(
+                    Position.of(node), f"the YAML expands to more than {MAX_NODES} nodes (aliases?)"
+                )
+            )
+        return None
     located.values[path] = Position.of(node)
+    if isinstance(node, (yaml.MappingNode, yaml.SequenceNode)):
+        inside = inside | {id(node)}
     if isinstance(node, yaml.MappingNode):
         result: dict[Any, Any] = {}
         first_seen: dict[Any, Position] = {}
@@ -115,10 +153,15 @@ def _walk(node: yaml.Node, path: Path, located: Located, loader: yaml.SafeLoader
             first_seen[key_str] = where
             child = (*path, key_str)
             located.keys[child] = where
-            result[key_str] = _walk(value_node, child, located, loader)
+            result[key_str] = _walk(value_node, child, located, loader, inside)
         return result
     if isinstance(node, yaml.SequenceNode):
         return [
-            _walk(item, (*path, index), located, loader) for index, item in enumerate(node.value)
+            _walk(item, (*path, index), located, loader, inside)
+            for index, item in enumerate(node.value)
         ]
-    return loader.construct_object(node, deep=True)
+    try:
+        return loader.construct_object(node, deep=True)
+    except yaml.MarkedYAMLError as exc:  # a tag the safe loader refuses (`!!python/...`)
+        located.problems.append(YamlProblem(Position.of(node), f"invalid YAML: {exc.problem}"))
+        return None

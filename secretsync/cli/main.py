@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import json
 import sys
 import traceback
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from types import ModuleType
 
@@ -151,7 +152,26 @@ def _hint(app: App, hint: str | None) -> None:
 
 def _traceback(app: App) -> None:
     if app.verbosity > 0:
+        app.redactor.add(_ambient_secrets(app.environ))
         app.stderr.write(app.redactor.redact(traceback.format_exc()))
+
+
+# Secrets a run may hold without having read them as values (validate, lint and a crash
+# before the source was loaded): a traceback is scrubbed of these too.
+_TOKEN_VARS = ("GH_TOKEN", "GITHUB_TOKEN", "PULUMI_ACCESS_TOKEN")
+
+
+def _ambient_secrets(environ: Mapping[str, str]) -> list[str]:
+    found = [environ[name] for name in _TOKEN_VARS if environ.get(name)]
+    raw = environ.get("SECRETSYNC_SECRETS_JSON")
+    if raw:
+        try:
+            document = json.loads(raw)
+        except ValueError:
+            document = None
+        if isinstance(document, dict):
+            found += [v for v in document.values() if isinstance(v, str)]
+    return found
 
 
 def console_main() -> None:

@@ -30,7 +30,9 @@ def register(sub: Any) -> None:
 
 def run(args: argparse.Namespace, app: App) -> int:
     acct = credentials.account(args.service)
-    token = _check(read_token(app, f"{acct.label} token: "), acct)
+    raw = read_token(app, f"{acct.label} token: ")
+    app.redactor.add([raw])  # a later failure's -v traceback must not show it
+    token = _check(raw, acct)
     credentials.store_token(acct, token)
     app.info(f"stored the {acct.label} token in the OS keyring")
     _note_env_override(app, acct)
