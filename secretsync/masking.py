@@ -50,6 +50,17 @@ class Redactor:
                 if len(form) >= _MIN_REDACT_LEN:
                     self._needles.add(form)
 
+    def add_secrets(self, values: Iterable[str]) -> None:
+        """Like :meth:`add`, but leaves out placeholders and empty values.
+
+        Those are what secretsync reports on, by kind; a redactor that knew ``changeme`` or
+        ``token`` would mask the word in every message ("placeholder word '••••••'").
+        """
+        from secretsync.placeholders import Verdict, classify
+
+        stand_ins = (Verdict.EMPTY, Verdict.PLACEHOLDER)
+        self.add(v for v in values if classify(v).verdict not in stand_ins)
+
     def __bool__(self) -> bool:
         return bool(self._needles)
 

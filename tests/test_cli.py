@@ -295,3 +295,11 @@ def test_map_discovery_with_app_cwd_differing_from_process(
     code, out, _ = run(["validate"], capsys, cwd=project / "services" / "api", environ={})
     assert code == 0
     assert out.startswith("../../config/secret_map.yaml: valid")
+
+
+def test_relative_output_is_written_in_the_app_folder(tmp_path: Path) -> None:
+    import io
+
+    app = App(cwd=tmp_path, stdout=io.StringIO())
+    app.write_output("report", Path("out.txt"))
+    assert (tmp_path / "out.txt").read_text() == "report\n"

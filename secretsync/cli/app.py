@@ -118,6 +118,8 @@ class App:
             self.stdout.write(text)
             self.stdout.flush()
             return
+        if not path.is_absolute():
+            path = self.cwd / path
         tmp = path.with_name(f".{path.name}.secretsync-tmp")
         try:
             tmp.write_text(text, encoding="utf-8")

@@ -169,15 +169,8 @@ def _finish(
 
 
 def _remember(app: App, values: Iterable[str]) -> None:
-    """Teach the output redactor every value that could be a credential.
-
-    Placeholders and empty values are left out: they are what the audit reports, and a
-    redactor that knew ``token`` or ``secret`` would mask those words in every message.
-    """
-    from secretsync.placeholders import Verdict, classify
-
-    stand_ins = (Verdict.EMPTY, Verdict.PLACEHOLDER)
-    app.redactor.add(v for v in values if classify(v).verdict not in stand_ins)
+    """Teach the output redactor every value that could be a credential."""
+    app.redactor.add_secrets(values)
 
 
 def clock() -> datetime:

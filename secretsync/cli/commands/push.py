@@ -53,7 +53,7 @@ def run(args: argparse.Namespace, app: App) -> int:
         )
     secrets = select_secrets(smap, args.environment, args.only)
     source = load_source(args.source, app.environ, app.stdin)
-    app.redactor.add(v for name, v in source.values.items() if name in smap.secrets)
+    app.redactor.add_secrets(v for name, v in source.values.items() if name in smap.secrets)
 
     async def go() -> PushReport:
         async with github_from_env(app.environ, transport=app.transport) as gh:

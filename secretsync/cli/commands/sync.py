@@ -94,7 +94,7 @@ def prepare(args: argparse.Namespace, app: App) -> Job:
     environments = selected_environments(args, list(smap.environments))
     source = load_source(args.source, app.environ, app.stdin)
     mapped = {s.name for env in environments for s in smap.secrets_for(env)}
-    app.redactor.add(v for name, v in source.values.items() if name in mapped)
+    app.redactor.add_secrets(v for name, v in source.values.items() if name in mapped)
     if source.looks_truncated and any(source.get(name) is None for name in mapped):
         app.info(
             f"warning: {source.origin} holds {len(source.values)} names and some mapped "
