@@ -95,6 +95,12 @@ def _parse_json(text: str, origin: str) -> SourceValues:
             f"{origin}:{exc.lineno}:{exc.colno}: invalid JSON: {exc.msg}",
             hint="pass exactly ${{ toJSON(secrets) }}",
         ) from None
+    except RecursionError:
+        # Nesting deeper than the interpreter's stack: no secrets document looks like that.
+        raise SourceError(
+            f"{origin}: JSON nested too deeply to be a secrets object",
+            hint="pass exactly ${{ toJSON(secrets) }}",
+        ) from None
     if not isinstance(document, dict):
         raise SourceError(
             f"{origin}: expected a JSON object of secret names to values, "

@@ -56,7 +56,9 @@ def run(args: argparse.Namespace, app: App) -> int:
     app.redactor.add_secrets(v for name, v in source.values.items() if name in smap.secrets)
 
     async def go() -> PushReport:
-        async with github_from_env(app.environ, transport=app.transport) as gh:
+        async with github_from_env(
+            app.environ, transport=app.transport, redactor=app.redactor
+        ) as gh:
             return await push_secrets(
                 gh, smap, secrets, source, allow_placeholders=args.allow_placeholders
             )

@@ -110,13 +110,13 @@ def prepare(args: argparse.Namespace, app: App) -> Job:
 
 
 def esc_client(app: App) -> EscClient:
-    return esc_from_env(app.environ, transport=app.transport)
+    return esc_from_env(app.environ, transport=app.transport, redactor=app.redactor)
 
 
 async def read_github_times(job: Job, app: App) -> Mapping[str, str | None] | None:
     """GitHub's ``updated_at`` per secret, or None (said once) when there is no token."""
     try:
-        gh = github_from_env(app.environ, transport=app.transport)
+        gh = github_from_env(app.environ, transport=app.transport, redactor=app.redactor)
     except CredentialsError:
         app.info("no GitHub token: github_updated_at is recorded as null (drift not tracked)")
         return None
@@ -143,7 +143,7 @@ def run(args: argparse.Namespace, app: App) -> int:
     for result in results:
         if result.error is not None:
             failed = True
-            app.err.print(f"error: {result.plan.environment}: {result.error.message}", markup=False)
+            _error(app, f"error: {result.plan.environment}: {result.error.message}")
         for item in result.plan.missing_required:
             failed = True
             _error(
