@@ -414,6 +414,8 @@ def test_ordinary_values_are_not_placeholders(value: str) -> None:
         ("rabbit-user", None, "weak-default"),
         ("same-as-above", "POSTGRES_URL", "generic-words"),
         ("see docs", "API_TOKEN", "generic-words"),
+        ("see 1password", "API_TOKEN", "word:password"),
+        ("1q2w3e4r", "DB_PASSWORD", "common-password"),
         ("ask-admin", None, "generic-words"),
         ("openai api key to transcribe audio", "OPENAI_API_KEY", "description"),
         ("Token used by the nightly export job", "EXPORT_TOKEN", "description"),
@@ -453,6 +455,7 @@ def test_alphabet_and_digit_runs(value: str) -> None:
     [
         ("password", "encoded:base64"),
         ("mysecretkey", "encoded:base64"),
+        ("test", "encoded:base64"),
         ("changeme", "encoded:hex"),
     ],
 )
@@ -497,7 +500,7 @@ HUMAN_PASSWORDS = [
     "velvet-orbit-cactus-lunar-mango", "granite tulip ferry walnut", "Marseille#Velo-1987",
     "NoMoreMondays!2023", "purple.Elephant.Dances.7", "seven-lemons-on-a-Tuesday",
     "Coffee@Dawn_2022", "HorseBatteryPaper1!", "Winter2023#Ops-West", "bluefish42",
-    "St@g1ng_P@ssw0rd_2025!", "hunter-" + "Qm9xVt2",
+    "St@g1ng_P@ssw0rd_2025!", "hunter-" + "Qm9xVt2", "Company2024!", "Sunflower-Pickle-42",
 ]  # fmt: skip
 _ORDINARY = (
     "apple river candle orbit velvet granite tulip ferry walnut lemon kettle harbor piano "

@@ -1,0 +1,122 @@
+"""The tables of fixed shapes: references to secret stores, unrendered templates, vendor
+documentation keys and public provider prefixes.
+
+All compiled once at import; none of the expressions can backtrack badly (no nested
+quantifiers over overlapping classes), so a hostile value costs linear time.
+"""
+
+from __future__ import annotations
+
+import re
+
+from secretsync import providers
+
+REFERENCE_RULES: tuple[tuple[str, str, str], ...] = (
+    (
+        r"\$\{\{\s*(?:env|vars|inputs|github|needs|steps)\.[\w.-]+\s*\}\}",
+        "reference:github-actions",
+        "a GitHub Actions expression naming a variable",
+    ),
+    (r"\$\{env:[A-Za-z_]\w*\}", "reference:env", "points to an environment variable"),
+    (r"\$[A-Z_][A-Z0-9_]*", "reference:env", "points to an environment variable"),
+    (r"%[A-Z_][A-Z0-9_]*%", "reference:env", "points to a Windows environment variable"),
+    (r"env:[A-Za-z_]\w*", "reference:env", "points to an environment variable"),
+    (r"op://\S+", "reference:1password", "points to a 1Password item"),
+    (r"vault:\S+", "reference:vault", "points to a HashiCorp Vault path"),
+    (r"ref\+[a-z0-9]+://\S+", "reference:vals", "a vals-style secret reference"),
+    (
+        r"arn:aws:(?:secretsmanager|ssm):\S+",
+        "reference:aws",
+        "points to AWS Secrets Manager or SSM",
+    ),
+    (r"@Microsoft\.KeyVault\(.+\)", "reference:azure-key-vault", "points to Azure Key Vault"),
+    (
+        r"projects/[\w.-]+/secrets/[\w.-]+(?:/versions/[\w.-]+)?",
+        "reference:gcp",
+        "points to GCP Secret Manager",
+    ),
+    (r"(?:sm|gcp-sm|doppler|infisical|akv|aws-sm)://\S+", "reference:uri", "a secret-manager URI"),
+    (r"ENC\[[A-Z0-9_]+,data:.*\]", "reference:sops", "a SOPS-encrypted value"),
+    (r"(?:/var)?/run/secrets/[\w.-]+", "reference:file", "a path to a mounted secret file"),
+    (
+        r"(?:process\.env|import\.meta\.env)\.\w+|(?:os\.environ|ENV)\[[\"'][\w.-]+[\"']\]"
+        r"|(?:os\.getenv|os\.environ\.get|ENV\.fetch|System\.getenv|Deno\.env\.get)\(.+\)",
+        "reference:env",
+        "code that reads an environment variable",
+    ),
+    (r"\$ANSIBLE_VAULT;.*", "reference:ansible-vault", "an Ansible Vault-encrypted value"),
+    (
+        r"(?:var|local|module|data\.[a-z][\w-]*)\.[A-Za-z_][\w-]*(?:\.[\w-]+|\[[^\]]+\])*"
+        r"|[a-z][a-z0-9]*_[a-z0-9_]+\.[A-Za-z_][\w-]*"
+        r"\.(?:result|id|value|content|secret_string|secret_binary|password|token|arn)"
+        r"(?:\[[^\]]+\])?",
+        "reference:terraform",
+        "a Terraform expression naming a variable, data source or resource",
+    ),
+)
+#: All reference shapes as one alternation: one C-level match per value, not twelve.
+REFERENCES = re.compile(
+    "|".join(f"(?P<r{i}>{rx})" for i, (rx, _, _) in enumerate(REFERENCE_RULES)), re.S
+)
+#: Secret-manager references that still point elsewhere when embedded in a longer value
+#: (``postgresql://user:op://vault/item/field@host/db``); the rest need the whole value.
+EMBEDDED_REFERENCE = re.compile(
+    "|".join(
+        f"(?P<r{i}>{rx})"
+        for i, (rx, kind, _) in enumerate(REFERENCE_RULES)
+        if kind in ("reference:1password", "reference:vals", "reference:aws")
+    )
+)
+#: ``${VAR}``, ``${VAR:-default}`` ... anywhere in the value: a shell/compose interpolation.
+INTERPOLATION = re.compile(r"\$\{[A-Za-z_][\w.]*(?::?[-=?+][^}]*)?\}")
+
+TEMPLATES: tuple[tuple[re.Pattern[str], str, str], ...] = tuple(
+    (re.compile(rx, re.S), kind, reason)
+    for rx, kind, reason in (
+        (
+            r"\$\{\{\s*secrets\.[\w-]+\s*\}\}",
+            "template:github-actions",
+            "an unrendered GitHub Actions secrets expression",
+        ),
+        (r"%\([^()]+\)[sdr]", "template:printf", "an unrendered %(name)s template"),
+        (r"#\{[^{}]+\}#?", "template:replace-tokens", "an unrendered #{name}# token"),
+        (r"\$\(.+\)", "template:command", "an unexpanded $(...) command or macro"),
+        (r"__[A-Za-z0-9][\w.-]*__", "template:dunder", "an unreplaced __NAME__ token"),
+        (r"@[A-Za-z][\w.-]*@", "template:at", "an unreplaced @name@ token"),
+        (r"\{[A-Za-z_][\w .-]*\}", "template:braces", "an unformatted {name} field"),
+        (r"\[[A-Za-z][\w .:-]*\]", "template:brackets", "a [name] placeholder"),
+        (r"<%.*%>", "template:erb", "an unrendered ERB template"),
+        (r"<[^<>]+>", "template:angle", "a <name> placeholder"),
+    )
+)
+GHA_SECRET = re.compile(r"\$\{\{\s*secrets\.")
+GHA_VARIABLE = re.compile(r"\$\{\{\s*(?:env|vars|inputs|github|needs|steps)\.")
+TEMPLATE_STARTS = frozenset("$%#_@{[<")
+ANGLE_INSIDE = re.compile(r"<([A-Za-z][A-Za-z0-9_ .-]{1,60})>")
+
+AWS_DOC_KEYS = frozenset(
+    ("AKIAIOSFODNN7EXAMPLE", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", "AKIAI44QH8DHBEXAMPLE")
+)
+STRIPE_DOC_KEYS = frozenset(
+    ("sk_test_4eC39HqLyjWDarjtT1zdp7dc", "pk_test_TYooMQauvdEDq54NiTphI7jx",
+     "sk_test_BQokikJOvBiI2HlWgH4olfQ2")
+)  # fmt: skip
+GITHUB_DOC_BODY = "16C7e42F292c6912E7710c838347Ae178B4a"
+JWT_IO_CLAIMS = {"sub": "1234567890", "name": "John Doe"}
+
+#: Public prefixes a provider-shaped placeholder may start with, longest first.
+PREFIXES: tuple[tuple[str, str], ...] = tuple(
+    sorted(
+        {(prefix, p.name) for p in providers.REGISTRY for prefix in p.prefixes}
+        | {("sk-", "openai"), ("sk-ant-", "anthropic"), ("sk-proj-", "openai"),
+           ("sk-svcacct-", "openai"), ("sk-admin-", "openai"), ("hf_", "huggingface"),
+           ("pcsk_", "pinecone"), ("pypi-", "pypi"), ("xapp-", "slack_token"),
+           ("github_pat_", "github"), ("gsk_", "groq"), ("r8_", "replicate")},
+        key=lambda item: -len(item[0]),
+    )
+)  # fmt: skip
+#: The prefixes above by their first two characters: one dict lookup instead of a scan.
+PREFIX_INDEX: dict[str, tuple[tuple[str, str], ...]] = {
+    start: tuple(item for item in PREFIXES if item[0][:2] == start)
+    for start in {prefix[:2] for prefix, _ in PREFIXES}
+}

@@ -1,0 +1,167 @@
+"""Reading a value as words: tokenising, knowing placeholder vocabulary, and the rule that
+calls a value made of nothing but such words a placeholder.
+
+Tokens split on separators, camelCase and letter/digit boundaries; leetspeak (``p4ssw0rd``)
+and run-together words (``yourapikeyhere``) are read back into vocabulary.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from secretsync.placeholders import vocabulary as vocab
+from secretsync.placeholders.verdict import Classification, placeholder
+
+_TOKEN = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|[0-9]+")
+_CHUNK = re.compile(r"[A-Za-z0-9]+")
+_RUNS_FROM_START = ("01234567890", "1234567890", "abcdefghijklmnopqrstuvwxyz", "qwertyuiop")
+#: What a split into vocabulary words can begin or end with: every short word whole, and the
+#: first and last three letters of every longer one.
+_EDGES = vocab.TWO_LETTER | frozenset(
+    edge for w in vocab.VOCABULARY if len(w) >= 3 for edge in (w[:3], w[-3:])
+)
+#: Vocabulary spelled with digits (``1password``, ``s3``): kept whole, not cut at the digit.
+_DIGIT_WORDS = frozenset(w for w in vocab.VOCABULARY if not w.isalpha() and not w.isdigit())
+_AFFIX_HEADS = frozenset(m[:6] for m in vocab.AFFIX_MARKERS)
+_AFFIX_TAILS = frozenset(m[-6:] for m in vocab.AFFIX_MARKERS)
+
+
+def has_chunk(text: str) -> bool:
+    """Whether ``text`` holds any letter or digit at all."""
+    return _CHUNK.search(text) is not None
+
+
+def tokens(text: str) -> Iterator[str]:
+    """Lower-case word and number tokens; camelCase and letter/digit boundaries split too.
+
+    A generator, so a rule that needs every token to be a known word stops at the first
+    unknown one: on a random key that is usually the first few characters.
+    """
+    for chunk in _CHUNK.findall(text):
+        parts = _TOKEN.findall(chunk)
+        if len(parts) == 1 or len(chunk) <= 3 or chunk.lower() in _DIGIT_WORDS:
+            yield chunk.lower()
+            continue
+        if len(chunk) <= 24 and not chunk.isalpha():
+            plain = chunk.lower().translate(vocab.LEET)
+            if plain.isalpha() and (plain in vocab.VOCABULARY or segmentable(plain)):
+                yield plain  # p4ssw0rd, dbp4ss: leetspeak for vocabulary
+                continue
+        for part in parts:
+            # A one-letter piece cut out of a longer chunk is how random strings look.
+            yield part.lower() if len(part) > 1 else "\0"
+
+
+def segmentable(word: str) -> bool:
+    """Whether ``word`` is vocabulary words run together (``yourapikeyhere``)."""
+    if (
+        len(word) > 40
+        or not (_EDGES.intersection((word[:1], word[:2], word[:3])))
+        or not (_EDGES.intersection((word[-1:], word[-2:], word[-3:])))
+    ):
+        return False  # must start and end with a vocabulary word: most random runs do not
+    # best[i]: (long pieces - short pieces) of the best split of word[:i], None if none.
+    best: list[int | None] = [0] + [None] * len(word)
+    for end in range(1, len(word) + 1):
+        for start in range(max(0, end - 14), end):
+            prev = best[start]
+            piece = word[start:end]
+            if prev is None or piece not in vocab.VOCABULARY:
+                continue
+            score = prev + (1 if len(piece) > 2 else -1)
+            if len(piece) <= 2 and piece not in vocab.TWO_LETTER:
+                continue
+            if best[end] is None or score > best[end]:  # type: ignore[operator]
+                best[end] = score
+    final = best[len(word)]
+    return final is not None and final >= 0
+
+
+def known(token: str, extra: frozenset[str]) -> bool:
+    if token in vocab.VOCABULARY or token in extra:
+        return True
+    if token.isdigit():
+        return len(token) <= 4 or sequential(token)
+    if token == "\0" or len(token) < 3:
+        return token in ("a", "i")
+    plain = token.translate(vocab.LEET)
+    return (
+        plain in vocab.VOCABULARY
+        or sequential(token)
+        or segmentable(plain)
+        or _inflected(plain)
+        or _marker_affix(plain)
+    )
+
+
+def _inflected(word: str) -> bool:
+    """``tester``, ``mocked``: a placeholder marker with an ordinary English ending."""
+    return word.endswith(vocab.SUFFIXES) and any(
+        word.endswith(end) and word[: -len(end)] in vocab.MARKERS for end in vocab.SUFFIXES
+    )
+
+
+def _marker_affix(word: str) -> bool:
+    """``passwordnya``, ``xsecret``: a long marker with at most three letters around it."""
+    if not 6 <= len(word) <= 14 or (word[:6] not in _AFFIX_HEADS and word[-6:] not in _AFFIX_TAILS):
+        return False
+    return any(
+        (word.startswith(m) or word.endswith(m)) and len(word) - len(m) <= 3
+        for m in vocab.AFFIX_MARKERS
+    )
+
+
+def sequential(text: str) -> bool:
+    """``1234``, ``123456789``, ``abcdef``; short runs only from the start (5432 is a port)."""
+    low = text.lower()
+    if len(low) >= 6:
+        return any(
+            low in seq for seq in ("01234567890", "9876543210", "abcdefghijklmnopqrstuvwxyz")
+        )
+    return len(low) >= 4 and low.isalnum() and any(seq.startswith(low) for seq in _RUNS_FROM_START)
+
+
+def words(value: str, key_tokens: frozenset[str]) -> Classification | None:
+    """Placeholder when every token is a known word, or a marker word carries a phrase
+    with at most two other plain words in it (``dummy-password-for-timing-only``)."""
+    seen: list[str] = []
+    unknown = 0
+    for token in tokens(value):
+        if known(token, key_tokens):
+            seen.append(token)
+        elif unknown < 2 and _plain_word(token):
+            unknown += 1
+        else:
+            return None
+    if not any(t.isalpha() and len(t) > 2 for t in seen):
+        return None
+    marker = next((t for t in seen if t in vocab.MARKERS), None)
+    if marker is None:
+        marker = next((m for t in seen for m in vocab.MARKER_ORDER if m in t), None)
+    if marker is None and unknown == 1 and len(seen) <= 2:
+        account = next((t for t in seen if t in vocab.DEFAULT_ACCOUNTS), None)
+        if account is not None:  # grafana_admin, rabbit-user: a product's default login
+            why = f"a default built from the account name {account!r}"
+            return placeholder("weak-default", why)
+    if unknown and (marker is None or len(seen) < unknown):
+        return None
+    if marker is None:
+        # "production" alone is a setting, not a placeholder; "my-api-key" is one.
+        only = seen[0]
+        if len(seen) == 1 and only in vocab.TYPE_NAMES:
+            why = f"the type name {only!r} written where the value goes"
+            return placeholder("type-name", why)
+        if (
+            len(seen) == 1
+            and only in vocab.VOCABULARY
+            and not only.startswith(vocab.CREDENTIAL_NOUNS)
+        ):
+            return None
+        return placeholder("generic-words", "nothing but generic words like 'api' and 'key'")
+    return placeholder(f"word:{marker}", f"placeholder word {marker!r}")
+
+
+def _plain_word(token: str) -> bool:
+    """An ordinary word we don't know (``timing``), not a piece of a random string."""
+    return len(token) >= 3 and token.isalpha() and any(v in token for v in "aeiouy")
