@@ -15,13 +15,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from types import TracebackType
 from typing import Any
 from urllib.parse import quote
 
 import httpx
 
-from secretsync.clients.http import DEFAULT_TIMEOUT, RetryPolicy, Session
+from secretsync.clients.http import DEFAULT_TIMEOUT, RetryPolicy, ServiceClient, Session
 from secretsync.credentials import ESC_API_DEFAULT, check_endpoint
 from secretsync.errors import ConflictError, RequestRejected
 from secretsync.masking import Redactor
@@ -104,7 +103,7 @@ def unwrap(value: Any) -> Any:
     return inner
 
 
-class EscClient:
+class EscClient(ServiceClient):
     """Async client for the ESC API; use as ``async with EscClient(...)``."""
 
     def __init__(
@@ -131,25 +130,6 @@ class EscClient:
             login_hint="run `secretsync login pulumi` or set PULUMI_ACCESS_TOKEN",
             redactor=self._redactor,
         )
-
-    def __repr__(self) -> str:
-        return f"EscClient({self._session!r})"
-
-    async def __aenter__(self) -> EscClient:
-        return self
-
-    async def __aexit__(
-        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        await self.aclose()
-
-    async def aclose(self) -> None:
-        await self._session.aclose()
-
-    @property
-    def request_count(self) -> int:
-        """HTTP requests sent so far, retries included."""
-        return self._session.request_count
 
     async def list_environments(self, org: str) -> list[EnvironmentRef]:
         """Every environment of ``org`` the token can see, following ``continuationToken``."""

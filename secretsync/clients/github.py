@@ -14,7 +14,6 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from types import TracebackType
 from typing import Any, Literal
 from urllib.parse import quote
 
@@ -22,7 +21,14 @@ import httpx
 from nacl.public import PublicKey as NaclPublicKey
 from nacl.public import SealedBox
 
-from secretsync.clients.http import DEFAULT_TIMEOUT, RetryPolicy, Session, Sleep, WritePacer
+from secretsync.clients.http import (
+    DEFAULT_TIMEOUT,
+    RetryPolicy,
+    ServiceClient,
+    Session,
+    Sleep,
+    WritePacer,
+)
 from secretsync.credentials import GITHUB_API_DEFAULT, check_endpoint
 from secretsync.errors import ConfigError, RequestRejected
 from secretsync.masking import Redactor
@@ -125,7 +131,7 @@ class _Page:
     next_url: str | None
 
 
-class GitHubClient:
+class GitHubClient(ServiceClient):
     """Async client for GitHub Actions secrets; use as ``async with GitHubClient(...)``."""
 
     def __init__(
@@ -164,25 +170,6 @@ class GitHubClient:
         self._keys: dict[Scope, PublicKey] = {}
         self._key_locks: dict[Scope, asyncio.Lock] = {}
         self._reads = asyncio.Semaphore(max_concurrency)
-
-    def __repr__(self) -> str:
-        return f"GitHubClient({self._session!r})"
-
-    async def __aenter__(self) -> GitHubClient:
-        return self
-
-    async def __aexit__(
-        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        await self.aclose()
-
-    async def aclose(self) -> None:
-        await self._session.aclose()
-
-    @property
-    def request_count(self) -> int:
-        """HTTP requests sent so far, retries included."""
-        return self._session.request_count
 
     async def list_secrets(self, scope: Scope) -> list[SecretMeta]:
         """Every secret of the scope: page 1, then the rest at once, or ``Link`` by ``Link``."""

@@ -22,6 +22,7 @@ import logging
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass
+from types import TracebackType
 from typing import Any, TypeVar
 
 import httpx
@@ -46,6 +47,8 @@ from secretsync.errors import (
     UnreachableError,
 )
 from secretsync.masking import Redactor
+
+_C = TypeVar("_C", bound="ServiceClient")
 
 __all__ = [
     "DEFAULT_TIMEOUT",
@@ -389,3 +392,28 @@ def _describe(exc: httpx.RequestError) -> str:
     if isinstance(exc, _UNSENT):
         return "could not connect"
     return f"connection failed ({type(exc).__name__})"
+
+
+class ServiceClient:
+    """What the GitHub and ESC clients share: one ``Session``, async context, counting."""
+
+    _session: Session
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self._session!r})"
+
+    async def __aenter__(self: _C) -> _C:
+        return self
+
+    async def __aexit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        await self._session.aclose()
+
+    @property
+    def request_count(self) -> int:
+        """HTTP requests sent so far, retries included."""
+        return self._session.request_count
