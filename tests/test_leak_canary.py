@@ -1,0 +1,513 @@
+"""The leak canary: every command, on good days and bad, never shows a secret value.
+
+Canary values (``canary_support.Canaries``: one per provider format, a multi-line PEM, one
+with ``$``, ``${...}``, ``$$`` and unicode) go in through every door secretsync has: the
+values source, ESC environments, GitHub, a scanned file, a token on stdin, the settings
+environment. Then every way out is searched for any of them, whole, line by line, in
+base64 or JSON escapes, or just their unique tag: stdout, stderr, files the command wrote,
+log records at DEBUG (secretsync, httpx, httpcore) and exception messages.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import logging
+import os
+import signal
+import subprocess
+import sys
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from canary_support import (
+    ESC_ENVS,
+    ESC_ORG,
+    ESC_PROJECT,
+    Canaries,
+    Canary,
+    Interposer,
+    Rule,
+    Run,
+    answer,
+    canary_map,
+    run_cli,
+)
+
+from secretsync.emulator import Emulator, ServedEmulator
+
+LOGGERS = ("secretsync", "httpx", "httpcore")
+
+
+@pytest.fixture
+def canaries() -> Canaries:
+    return Canaries()
+
+
+@pytest.fixture(autouse=True)
+def _debug_logs(caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.DEBUG)
+    for name in LOGGERS:
+        caplog.set_level(logging.DEBUG, logger=name)
+
+
+@dataclass
+class World:
+    """A repository folder, a map of canaries, the served emulator, and every output seen."""
+
+    root: Path
+    served: ServedEmulator
+    canaries: Canaries
+    environ: dict[str, str]
+    inputs: list[Path] = field(default_factory=list)
+    runs: list[tuple[list[str], Run]] = field(default_factory=list)
+
+    @property
+    def emulator(self) -> Emulator:
+        return self.served.emulator
+
+    def run(self, argv: list[str], *, expect: int | set[int] | None = 0, **kw: Any) -> Run:
+        environ = {**self.environ, **kw.pop("env", {})}
+        result = run_cli(argv, environ, cwd=self.root, **kw)
+        self.runs.append((argv, result))
+        wanted = {expect} if isinstance(expect, int) else expect
+        if wanted is not None:
+            assert result.code in wanted, (argv, result.code, result.out, result.err)
+        self.canaries.assert_clean(f"stdout of {argv}", result.out)
+        self.canaries.assert_clean(f"stderr of {argv}", result.err)
+        return result
+
+    def assert_all_clean(self, caplog: pytest.LogCaptureFixture) -> None:
+        files = self.canaries.assert_tree_clean(self.root, skip=self.inputs)
+        records = self.canaries.assert_records_clean(caplog.records)
+        assert self.runs and files >= 0 and records >= 0
+
+
+@pytest.fixture
+def world(tmp_path: Path, secretsync_emulator_server: ServedEmulator, canaries: Canaries) -> World:
+    emu = secretsync_emulator_server.emulator
+    for name in ESC_ENVS.values():
+        emu.seed_esc_environment(ESC_ORG, ESC_PROJECT, name, "values:\n  region: eu\n")
+    root = tmp_path / "repo"
+    (root / "config").mkdir(parents=True)
+    map_file = root / "config" / "secret_map.yaml"
+    map_file.write_text(canary_map(canaries.items))
+    environ = {
+        "SECRETSYNC_GITHUB_API_URL": secretsync_emulator_server.github_url,
+        "SECRETSYNC_ESC_API_URL": secretsync_emulator_server.esc_url,
+        "PULUMI_ACCESS_TOKEN": "pul-test-token",
+        "GH_TOKEN": "gh-test-token",
+        "SECRETSYNC_SECRETS_JSON": json.dumps(canaries.values),
+        "SECRETSYNC_RETRY_SCALE": "0.002",
+        "NO_COLOR": "1",
+    }
+    return World(root, secretsync_emulator_server, canaries, environ, [map_file])
+
+
+def _scan_fixture(world: World) -> Path:
+    """A source file with canaries hard-coded, as a careless commit would have them."""
+    c = world.canaries.values
+    path = world.root / "app" / "client.py"
+    path.parent.mkdir()
+    path.write_text(
+        "import os\n"
+        f'OPENAI_API_KEY = "{c["OPENAI_API_KEY"]}"\n'
+        f'stripe_key = "{c["STRIPE_SECRET_KEY"]}"\n'
+        f'GH = "{c["GH_DEPLOY_TOKEN"]}"\n'
+        'password = os.getenv("DB_PASSWORD", "' + c["DB_PASSWORD"].replace("$", "") + '")\n'
+        'token = os.environ.get("SLACK_BOT_TOKEN")\n'
+    )
+    world.inputs.append(path)
+    key = world.root / "deploy" / "id_ed25519"
+    key.parent.mkdir()
+    key.write_text(c["DEPLOY_SSH_KEY"])
+    world.inputs.append(key)
+    return path
+
+
+def test_every_command_on_the_success_path(world: World, caplog: pytest.LogCaptureFixture) -> None:
+    out = world.root / "out"
+    out.mkdir()
+    world.run(["validate"])
+    world.run(["validate", "--format", "json"])
+    world.run(["checklist", "-o", str(out / "checklist.md")])
+    world.run(["checklist", "--format", "sh", "-o", str(out / "checklist.sh")])
+    world.run(["plan", "--all"])
+    world.run(["plan", "--all", "--format", "json", "-o", str(out / "plan.json"), "--exit-code"],
+              expect=1)  # fmt: skip
+    world.run(["sync", "--all"])
+    world.run(["sync", "--all", "--format", "json", "-o", str(out / "sync.json")])
+    world.run(["push", "--format", "json", "-o", str(out / "push.json")])
+    world.run(["push"])  # the update path (204)
+    world.run(["plan", "-e", "production", "--format", "json"])
+    # The values as a workflow hands them over in `env:` instead of JSON.
+    from_env = {"SECRETSYNC_SECRETS_JSON": "", **world.canaries.values}
+    world.run(["plan", "--all", "--source", "env", "--format", "json"], env=from_env)
+    world.run(["-v", "sync", "--all", "--source", "env"], env=from_env)
+
+    # Audit with findings that tempt a renderer to quote a value: a source value of the
+    # wrong format (format-mismatch) and a placeholder-looking value in ESC.
+    odd = dict(world.canaries.values)
+    odd["OPENAI_API_KEY"] = "not-openai-" + world.canaries.items["OPENAI_API_KEY"].tag
+    actions = {
+        "GITHUB_ACTIONS": "true",
+        "GITHUB_STEP_SUMMARY": str(out / "summary.md"),
+        "SECRETSYNC_SECRETS_JSON": json.dumps(odd),
+    }
+    for fmt in ("table", "json", "sarif", "markdown"):
+        world.run(
+            ["audit", "--all", "--values", "env", "--fail-on", "never", "--format", fmt,
+             "-o", str(out / f"audit.{fmt}")],
+            env=actions,
+        )  # fmt: skip
+    gate = world.run(["audit", "--all", "--values", "env", "--fail-on", "warning"], env=actions,
+                     expect=1)  # fmt: skip
+    assert "::warning" in gate.err and "format-mismatch" in gate.out + gate.err
+
+    _scan_fixture(world)
+    for fmt in ("table", "json", "sarif", "markdown"):
+        world.run(["scan", "--format", fmt, "-o", str(out / f"scan.{fmt}"), "app", "deploy"],
+                  expect=1)  # fmt: skip
+    baseline = out / "baseline.json"
+    world.run(["scan", "--baseline", str(baseline), "--update-baseline", "app", "deploy"],
+              expect={0, 1})  # fmt: skip
+    assert baseline.is_file()
+    world.run(["scan", "--baseline", str(baseline), "app", "deploy"])
+    world.run(["lint", "app"], expect=1)
+    world.run(["lint", "--format", "json", "app"], expect=1)
+    world.run(["codegen", "settings", "-o", str(out / "settings.py")])
+
+    scan_json = json.loads((out / "scan.json").read_text())
+    assert {f["rule"] for f in scan_json["findings"]} >= {"hardcoded-secret"}
+    assert world.emulator.state()["github"]["secrets"], "push wrote nothing: the test is void"
+    world.assert_all_clean(caplog)
+
+
+def _failing_world(world: World, rules: list[Rule]) -> Interposer:
+    """The same emulator in-process, behind rules that answer some requests themselves."""
+    return Interposer(world.emulator.transport(), rules)
+
+
+def _echo(world: World) -> str:
+    """What a careless service might say: the input, echoed. Every canary is in the run's
+    values source, so every run knows them all."""
+    return "invalid value: " + " / ".join(world.canaries.values.values())
+
+
+ERROR_CASES: dict[str, tuple[list[str], str, str, int, dict[str, Any]]] = {
+    # name: (argv, method, path part, status, body)
+    "push-422": (["push"], "PUT", "/actions/secrets/", 422, {"message": "{echo}"}),
+    "push-500": (["push"], "PUT", "/actions/secrets/", 500, {"message": "{echo}"}),
+    "push-key-403": (["push"], "GET", "/public-key", 403, {"message": "{echo}"}),
+    "sync-409": (["sync", "--all"], "PATCH", "/environments/", 409, {"message": "{echo}"}),
+    "sync-500": (["sync", "--all"], "PATCH", "/environments/", 500, {"message": "{echo}"}),
+    "sync-400": (
+        ["sync", "--all"],
+        "PATCH",
+        "/environments/",
+        400,
+        {"message": "{echo}", "diagnostics": [{"summary": "{echo}", "range": None}]},
+    ),
+    "plan-500": (["plan", "--all"], "GET", "/decrypt", 500, {"message": "{echo}"}),
+    "plan-422": (["plan", "--all"], "GET", "/decrypt", 422, {"message": "{echo}"}),
+    "audit-500": (
+        ["audit", "--all", "--values", "env", "--format", "json"],
+        "GET",
+        "/decrypt",
+        500,
+        {"message": "{echo}"},
+    ),
+    "audit-gh-403": (
+        ["audit", "--all", "--values", "env", "--format", "sarif"],
+        "GET",
+        "/actions/secrets",
+        403,
+        {"message": "{echo}"},
+    ),
+}
+
+
+@pytest.mark.parametrize("verbose", [False, True], ids=["plain", "verbose"])
+@pytest.mark.parametrize("case", sorted(ERROR_CASES))
+def test_service_errors_whose_bodies_echo_the_values(
+    world: World, caplog: pytest.LogCaptureFixture, case: str, verbose: bool
+) -> None:
+    argv, method, part, status, body = ERROR_CASES[case]
+    echo = _echo(world)
+    document = json.loads(json.dumps(body).replace("{echo}", json.dumps(echo)[1:-1]))
+    rule = Rule(method, part, answer(status, document), times=100)
+    transport = _failing_world(world, [rule])
+    if argv[0] in ("plan", "audit"):
+        world.run(["sync", "--all"])  # ESC holds the values, the run reads them back
+    result = world.run(["-v", *argv] if verbose else argv, expect={1, 2}, transport=transport)
+    assert rule.hits, f"the failure was never injected: the test is void\n{result.err}"
+    if not verbose:
+        assert "Traceback" not in result.err  # service errors are expected failures
+    world.assert_all_clean(caplog)
+
+
+def _raise_with(*values: str) -> Callable[..., Any]:
+    def boom(*args: Any, **kwargs: Any) -> Any:
+        seen = [a for a in (*args, *kwargs.values()) if isinstance(a, str)]
+        raise RuntimeError(f"deep failure with {seen!r} and {values!r}")
+
+    return boom
+
+
+# command -> (argv, dotted target to break, stdin)
+INTERNAL_CASES: dict[str, tuple[list[str], str, str]] = {
+    "plan": (["plan", "--all"], "secretsync.plan.classify", ""),
+    "sync": (["sync", "--all"], "secretsync.esc_definition.EscDefinition.set_secret", ""),
+    "push": (["push"], "secretsync.clients.github.PublicKey.seal", ""),
+    "audit": (["audit", "--all", "--values", "env"], "secretsync.audit.rules.classify", ""),
+    "scan": (["scan", "app"], "secretsync.placeholders.classify", ""),
+    "login": (["login", "github"], "secretsync.credentials.store_token", "{token}"),
+    "validate": (["validate"], "secretsync.secret_map.load_map", ""),
+    "checklist": (["checklist", "--format", "sh"], "secretsync.secret_map.load_map", ""),
+    "codegen": (["codegen", "settings"], "secretsync.secret_map.load_map", ""),
+    "lint": (["lint", "app"], "secretsync.secret_map.load_map", ""),
+}
+
+
+@pytest.mark.parametrize("case", sorted(INTERNAL_CASES))
+def test_internal_error_tracebacks_with_v(
+    world: World, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch, case: str
+) -> None:
+    """A bug deep in a command raises with values in its message; -v shows the traceback,
+    which must still not show them."""
+    argv, target, stdin = INTERNAL_CASES[case]
+    _scan_fixture(world)
+    token = world.canaries.values["GH_DEPLOY_TOKEN"]
+    module, _, attr = target.rpartition(".")
+    owner: Any
+    try:
+        owner = importlib.import_module(module)
+    except ModuleNotFoundError:
+        module, _, cls = module.rpartition(".")
+        owner = getattr(importlib.import_module(module), cls)
+    # The message carries every canary: the ones the run knows (values it loaded) and,
+    # through the patched function's own arguments, whatever it was handed.
+    monkeypatch.setattr(owner, attr, _raise_with(*world.canaries.values.values()))
+    result = world.run(["-v", *argv], expect=3, stdin=stdin.replace("{token}", token))
+    assert "Traceback" in result.err and "RuntimeError" in result.err
+    world.assert_all_clean(caplog)
+
+
+def test_login_and_logout_with_a_token_canary(
+    world: World, caplog: pytest.LogCaptureFixture, memory_keyring: Any
+) -> None:
+    token = world.canaries.values["GH_DEPLOY_TOKEN"]
+    world.run(["login", "github"], stdin=token + "\n")
+    assert memory_keyring.store[("secretsync", "github")] == token
+    world.run(["-v", "login", "pulumi"], stdin=token + "\n", env={"PULUMI_ACCESS_TOKEN": token})
+    world.run(["login", "github"], stdin=f"{token} {token}\n", expect=2)  # not a token
+    world.run(["login", "github"], stdin=f"{token}\n{token}\n", expect=2)  # two lines
+    world.run(["logout", "github"])
+    world.run(["-v", "logout", "pulumi"])
+    world.run(["logout", "github"])  # nothing stored any more: still 0
+    assert not memory_keyring.store
+    world.assert_all_clean(caplog)
+
+
+def test_served_emulator_process_prints_no_value(world: World, tmp_path: Path) -> None:
+    """``secretsync emulator`` as a user runs it: its own stdout and stderr stay clean
+    while a sync and a push carry canaries through it."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("GH_", "PULUMI"))}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "secretsync", "-v", "emulator", "--port", "0"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+    )  # fmt: skip
+    try:
+        assert proc.stdout is not None
+        first = proc.stdout.readline()
+        assert "listening on http://127.0.0.1:" in first, first
+        url = first.split("listening on ", 1)[1].split()[0].rstrip("/")
+        environ = {
+            **world.environ,
+            "SECRETSYNC_GITHUB_API_URL": url,
+            "SECRETSYNC_ESC_API_URL": url + "/api/esc",
+        }
+        with httpx.Client(base_url=url, headers={"Authorization": "token t"}) as client:
+            for name in ESC_ENVS.values():
+                created = client.post(
+                    f"/api/esc/environments/{ESC_ORG}", json={"project": ESC_PROJECT, "name": name}
+                )
+                assert created.status_code < 300, created.text
+        world.environ = environ
+        world.run(["push"])
+        world.run(["sync", "--all"])
+        world.run(["-v", "audit", "--all", "--values", "env"])
+    finally:
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=10)
+    assert proc.returncode in (0, 130, -signal.SIGINT)
+    world.canaries.assert_clean("emulator stdout", first + out)
+    world.canaries.assert_clean("emulator stderr", err)
+
+
+SETTINGS_MAP = """\
+version: 1
+github: {org: acme}
+esc: {org: acme-esc, project: default}
+environments:
+  production: {esc_env: app-production}
+categories:
+  app: app.secrets
+secrets:
+  OPENAI_API_KEY: {category: app, format: openai}
+  DEPLOY_SSH_KEY: {category: app, type: pem}
+  DB_PASSWORD: {category: app}
+  WORKERS: {category: app, type: int}
+  FEATURES: {category: app, type: json}
+  CALLBACK_URL: {category: app, type: url}
+"""
+
+
+def test_settings_never_show_values(tmp_path: Path, canaries: Canaries) -> None:
+    from secretsync.errors import SettingsError
+    from secretsync.settings import load_settings
+
+    path = tmp_path / "secret_map.yaml"
+    path.write_text(SETTINGS_MAP)
+    c = canaries.values
+    good = {
+        "OPENAI_API_KEY": c["OPENAI_API_KEY"],
+        "DEPLOY_SSH_KEY": c["DEPLOY_SSH_KEY"],
+        "DB_PASSWORD": c["DB_PASSWORD"].replace("${", "$"),  # `${` would be a reference
+        "WORKERS": "4",
+        "FEATURES": '{"beta": true}',
+        "CALLBACK_URL": f"https://user:{canaries.items['STRIPE_SECRET_KEY'].tag}@hooks.acme-ops.io/x",
+    }
+    settings = load_settings(path, "production", sources=["env"], environ=good)
+    assert settings.openai_api_key.get_secret_value() == c["OPENAI_API_KEY"]  # type: ignore[attr-defined]
+    for text in (repr(settings), str(settings), repr(settings.model_dump()),
+                 settings.model_dump_json()):  # fmt: skip
+        canaries.assert_clean("settings rendering", text)
+
+    bad = {
+        **good,
+        "WORKERS": "CANARY-" + canaries.items["AWS_ACCESS_KEY_ID"].tag,  # not an int
+        "FEATURES": '{"k": "' + canaries.items["SLACK_BOT_TOKEN"].tag + '"',  # not JSON
+        "CALLBACK_URL": canaries.items["DB_PASSWORD"].value,  # not a URL
+        "DEPLOY_SSH_KEY": "CANARY " + canaries.items["DEPLOY_SSH_KEY"].tag,  # not PEM armour
+        "OPENAI_API_KEY": "sk-xxxxxxxxxxxxxxxxxxxxxxxx",
+    }
+    with pytest.raises(SettingsError) as caught:
+        load_settings(path, "production", sources=["env"], environ=bad)
+    exc = caught.value
+    for text in (str(exc), repr(exc), str(exc.__cause__), repr(exc.__context__)):
+        canaries.assert_clean("settings error", text)
+    for name in ("workers", "features", "callback_url", "deploy_ssh_key", "openai_api_key"):
+        assert name in str(exc).lower() or name.upper() in str(exc), (name, str(exc))
+
+
+def test_library_objects_and_errors_never_show_values(
+    world: World, caplog: pytest.LogCaptureFixture
+) -> None:
+    """reprs of what holds values, and the exceptions clients raise from echoing bodies."""
+    import asyncio
+    import io
+
+    from secretsync.clients import EscClient, GitHubClient, RetryPolicy, Scope
+    from secretsync.errors import SecretSyncError
+    from secretsync.sources import load_source
+
+    world.run(["sync", "--all"])
+    values = world.canaries.values
+    source = load_source("json:-", {}, io.StringIO(json.dumps(values)))
+    world.canaries.assert_clean("SourceValues repr", repr(source) + str(source))
+    # A service that quotes what it was sent: the GitHub secret's value (as if it saw the
+    # plaintext) and the ESC definition YAML, in a 422 message and 400 diagnostics.
+
+    async def echo_secret(request: httpx.Request) -> httpx.Response:
+        name = request.url.path.rsplit("/", 1)[-1]
+        body = {"message": f"Invalid request. {values[name]} is not valid"}
+        return httpx.Response(422, json=body, request=request)
+
+    async def echo_yaml(request: httpx.Request) -> httpx.Response:
+        sent = request.content.decode()
+        diagnostics = [{"summary": f"cannot use {line}"} for line in sent.splitlines()]
+        return httpx.Response(400, json={"message": sent, "diagnostics": diagnostics})
+
+    rules = [
+        Rule("PUT", "/actions/secrets/", echo_secret, times=100),
+        Rule("PATCH", "/environments/", echo_yaml, times=100),
+    ]
+    transport = Interposer(world.emulator.transport(), rules)
+    FAST = RetryPolicy(time_scale=0.002)
+
+    async def go() -> list[str]:
+        texts: list[str] = []
+        async with EscClient(token="t", transport=transport, policy=FAST) as esc:
+            definition = await esc.get_definition(
+                ESC_ORG, ESC_PROJECT, ESC_ENVS["production"], decrypt=True
+            )
+            assert values["OPENAI_API_KEY"] in definition.yaml or "fromBase64" in definition.yaml
+            texts += [repr(definition), str(definition), repr(esc)]
+            try:
+                await esc.update_definition(
+                    ESC_ORG, ESC_PROJECT, ESC_ENVS["production"], definition.yaml,
+                    etag=definition.etag,
+                )  # fmt: skip
+            except SecretSyncError as exc:
+                texts += [str(exc), repr(exc), exc.message]
+        async with GitHubClient(token="t", transport=transport, policy=FAST) as gh:
+            for name, value in values.items():
+                try:
+                    await gh.put_secret(Scope.org("acme"), name, value)
+                except SecretSyncError as exc:
+                    texts += [str(exc), repr(exc), exc.message]
+        return texts
+
+    texts = asyncio.run(go())
+    assert len(texts) == 3 + 3 + len(values) * 3  # every write failed, every failure seen
+    for text in texts:
+        world.canaries.assert_clean("library object or error", text)
+    world.canaries.assert_records_clean(caplog.records)
+
+
+@pytest.mark.skipif(
+    importlib.util.find_spec("secretsync.demo") is None,
+    reason="the demo does not exist yet",
+)
+def test_demo_prints_no_value(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """The demo's own values (every one its scenario holds that is a real-looking secret)
+    are the canaries: none may show in what it prints or logs."""
+    import io
+    import random
+
+    from secretsync.cli.app import App
+    from secretsync.demo import run_demo
+    from secretsync.demo_scenario import build_scenario, demo_map_path
+    from secretsync.placeholders import Verdict, classify
+    from secretsync.secret_map import load_map
+
+    out, err = io.StringIO(), io.StringIO()
+    app = App(environ={}, stdout=out, stderr=err, stdin=io.StringIO(), cwd=tmp_path)
+    scenario = build_scenario(load_map(demo_map_path(app)), random.Random(20261122))
+    secrets = {
+        f"demo-{i}": value
+        for i, value in enumerate(scenario.all_values())
+        if classify(value).verdict is Verdict.SECRET and len(value) >= 8
+    }
+    assert len(secrets) >= 10, "the demo scenario holds too few values to be a test"
+    canaries = Canaries(
+        {name: Canary(name, value, value.strip()) for name, value in secrets.items()}
+    )
+    code = run_demo(app, scenario)
+    assert code in (0, 1), err.getvalue()[-2000:]
+    canaries.assert_clean("demo stdout", out.getvalue())
+    canaries.assert_clean("demo stderr", err.getvalue())
+    canaries.assert_records_clean(caplog.records)
+    canaries.assert_tree_clean(tmp_path)
+
+
+@pytest.fixture(autouse=True)
+def _no_leftover_files(tmp_path: Path) -> Iterator[None]:
+    yield
+    stray = list(tmp_path.rglob("*.secretsync-tmp"))
+    assert not stray, f"half-written output left behind: {stray}"
