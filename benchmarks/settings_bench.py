@@ -23,9 +23,9 @@ import tempfile
 import time
 from pathlib import Path
 
+from secretsync.runtime.codegen import render_settings_module
+from secretsync.runtime.model import settings_fields
 from secretsync.secret_map import Secret, load_map
-from secretsync.settings.codegen import render_settings_module
-from secretsync.settings.model import settings_fields
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -80,7 +80,7 @@ def run_once(code: str, cwd: Path, env: dict[str, str]) -> float:
 
 WATCHED = (
     "pydantic_settings",
-    "secretsync.settings",
+    "secretsync.runtime",
     "secretsync.secret_map",
     "secretsync.map_validation",
     "secretsync.yamlnodes",

@@ -128,8 +128,8 @@ class Demo:
 
     def load_settings(self, environment: str, expect_ok: bool) -> None:
         """What a service does at startup: settings from the synced ESC environment."""
-        from secretsync.settings import load_settings
-        from secretsync.settings.esc_source import clear_esc_cache
+        from secretsync.runtime import load_settings
+        from secretsync.runtime.esc_source import clear_esc_cache
 
         self.app.stdout.write(
             f"  >>> load_settings(map_path, environment={environment!r}, sources=['esc'])\n"

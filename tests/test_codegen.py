@@ -15,9 +15,9 @@ from pydantic import SecretStr
 from secretsync.cli.app import App
 from secretsync.cli.main import main
 from secretsync.errors import SettingsError
+from secretsync.runtime import SecretSyncSettings, build_settings_class, load_settings
+from secretsync.runtime.codegen import render_settings_module
 from secretsync.secret_map import load_map
-from secretsync.settings import SecretSyncSettings, build_settings_class, load_settings
-from secretsync.settings.codegen import render_settings_module
 
 REPO = Path(__file__).resolve().parents[1]
 SHIPPED = REPO / "config" / "secret_map.yaml"
@@ -292,7 +292,7 @@ def test_lazy_settings_can_use_a_generated_class(
     map_file: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from secretsync import settings as lazy  # the package, delegating to the proxy
-    from secretsync.settings import reset_settings
+    from secretsync.runtime import reset_settings
 
     package = tmp_path / "svc_pkg"
     package.mkdir()

@@ -30,8 +30,8 @@ from secretsync import demo_scenario, demo_values
 from secretsync.cli.app import App
 from secretsync.cli.main import main
 from secretsync.emulator import ServedEmulator
+from secretsync.runtime import reset_settings
 from secretsync.secret_map import load_map
-from secretsync.settings import reset_settings
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]

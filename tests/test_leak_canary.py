@@ -369,7 +369,7 @@ secrets:
 
 def test_settings_never_show_values(tmp_path: Path, canaries: Canaries) -> None:
     from secretsync.errors import SettingsError
-    from secretsync.settings import load_settings
+    from secretsync.runtime import load_settings
 
     path = tmp_path / "secret_map.yaml"
     path.write_text(SETTINGS_MAP)

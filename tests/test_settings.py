@@ -15,10 +15,10 @@ from typing import Any
 import pytest
 from pydantic import SecretStr
 
-import secretsync.settings as settings_pkg
+import secretsync.runtime as settings_pkg
 from secretsync.errors import ConfigError, SettingsError
-from secretsync.settings import SecretSyncSettings, build_settings_class, load_settings
-from secretsync.settings.sources import LoadOptions, chosen_sources
+from secretsync.runtime import SecretSyncSettings, build_settings_class, load_settings
+from secretsync.runtime.sources import LoadOptions, chosen_sources
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -340,8 +340,8 @@ def test_no_value_in_a_failed_load_traceback(map_file: Path) -> None:
 
 
 def test_source_reprs_hold_no_values(map_file: Path) -> None:
-    from secretsync.settings.esc_source import EscSettingsSource
-    from secretsync.settings.sources import EnvironSource, KeyringSettingsSource
+    from secretsync.runtime.esc_source import EscSettingsSource
+    from secretsync.runtime.sources import EnvironSource, KeyringSettingsSource
 
     cls = build_settings_class(load_map(map_file), "production")
     for source in (
@@ -469,22 +469,27 @@ def load_map(path: Path) -> Any:
     return real(path)
 
 
-def test_a_field_hidden_by_a_module_name_is_refused_on_the_lazy_path(
+def test_from_secretsync_import_settings_is_always_the_proxy(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # `from secretsync import settings` is the package: `settings.model` would be a submodule.
+    # The implementation lives in secretsync.runtime, so importing it never rebinds
+    # `secretsync.settings`, and no field name (not even `model`) is shadowed by a module.
+    import secretsync.runtime  # noqa: F401  (imported first on purpose)
+
     path = tmp_path / "m.yaml"
     path.write_text(MAP + "  MODEL:\n    category: ai\n    type: string\n", encoding="utf-8")
     monkeypatch.setenv("SECRETSYNC_MAP", str(path))
     monkeypatch.setenv("SECRETSYNC_SETTINGS_SOURCES", "env")
+    monkeypatch.setenv("SECRETSYNC_ENVIRONMENT", "staging")
     for name, value in {**GOOD, "MODEL": "gpt-large"}.items():
         monkeypatch.setenv(name, value)
     settings_pkg.reset_settings()
     try:
-        with pytest.raises(ConfigError, match=r"'model' is hidden by secretsync\.settings\.model"):
-            _ = settings_pkg.lazy_settings().openai_api_key
-        # The explicit loader has no such limit.
-        assert load_settings(path, environment="staging").model == "gpt-large"
+        from secretsync import settings
+
+        assert settings is settings_pkg.lazy_settings()
+        assert settings.model == "gpt-large"
+        assert settings.openai_api_key.get_secret_value() == GOOD["OPENAI_API_KEY"]
     finally:
         settings_pkg.reset_settings()
 

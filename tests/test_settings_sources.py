@@ -16,7 +16,7 @@ from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, Settings
 
 from secretsync.emulator.app import Emulator
 from secretsync.errors import ConfigError, NotFoundError, SettingsError
-from secretsync.settings import EscSettingsSource, clear_esc_cache, load_settings
+from secretsync.runtime import EscSettingsSource, clear_esc_cache, load_settings
 
 ORG, PROJECT, ENV = "scoobyjava-org", "default", "sophia-ai-production"
 
@@ -286,8 +286,8 @@ def test_esc_source_plugs_into_any_basesettings(esc_environ: dict[str, str]) -> 
 
 
 def test_unknown_deploy_environment_in_a_plugged_source(map_file: Path) -> None:
+    from secretsync.runtime import build_settings_class
     from secretsync.secret_map import load_map
-    from secretsync.settings import build_settings_class
 
     cls = build_settings_class(load_map(map_file))
     source = EscSettingsSource(cls, environ={"SECRETSYNC_ENVIRONMENT": "qa"})

@@ -50,7 +50,7 @@ def register(subparsers: Any) -> None:
 
 
 def run(args: argparse.Namespace, app: App) -> int:
-    from secretsync.settings.codegen import render_settings_module
+    from secretsync.runtime.codegen import render_settings_module
 
     smap = app.load_map()
     if args.environment is not None and args.environment not in smap.environments:

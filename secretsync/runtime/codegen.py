@@ -11,8 +11,8 @@ from __future__ import annotations
 import json
 import textwrap
 
+from secretsync.runtime.model import TYPE_NAMES, SettingsField, settings_fields
 from secretsync.secret_map import SecretMap
-from secretsync.settings.model import TYPE_NAMES, SettingsField, settings_fields
 
 __all__ = ["render_settings_module"]
 
@@ -43,7 +43,7 @@ def render_settings_module(
         "from typing import ClassVar",
         "",
         "from pydantic import " + ("AliasChoices, Field" if uses_choices else "Field"),
-        *_import("secretsync.settings", names),
+        *_import("secretsync.runtime", names),
         "",
         '__all__ = ["' + class_name + '"]',
         "",

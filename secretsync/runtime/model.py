@@ -132,7 +132,7 @@ ANNOTATIONS: dict[str, Any] = {
     "bool": Bool,
     "json": JsonData,
 }
-# How the generated module spells each type (names exported by `secretsync.settings`).
+# How the generated module spells each type (names exported by `secretsync.runtime`).
 TYPE_NAMES: dict[str, str] = {
     "secret": "SecretText",
     "pem": "Pem",
@@ -182,7 +182,7 @@ class SecretSyncSettings(BaseSettings):
         dotenv_settings: PydanticBaseSettingsSource,
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
-        from secretsync.settings.sources import default_chain
+        from secretsync.runtime.sources import default_chain
 
         return default_chain(settings_cls, init_settings, dotenv_settings)
 

@@ -36,8 +36,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from secretsync.errors import ConfigError
-from secretsync.settings.esc_source import EscSettingsSource, clear_esc_cache
-from secretsync.settings.model import (
+from secretsync.runtime.esc_source import EscSettingsSource, clear_esc_cache
+from secretsync.runtime.model import (
     Bool,
     Int,
     JsonData,
@@ -48,7 +48,7 @@ from secretsync.settings.model import (
     Text,
     build_settings_class,
 )
-from secretsync.settings.sources import (
+from secretsync.runtime.sources import (
     ALL_SOURCES,
     KeyringSettingsSource,
     LoadOptions,
@@ -93,7 +93,7 @@ def load_settings(
     """Build and validate settings; raises ``SettingsError`` listing every bad field.
 
     ``sources`` picks from ``ALL_SOURCES`` (precedence stays env, esc, keyring, dotenv);
-    None applies the default policy of :mod:`secretsync.settings.sources`.
+    None applies the default policy of :mod:`secretsync.runtime.sources`.
     ``settings_cls`` (a generated class; or ``$SECRETSYNC_SETTINGS_CLASS``, as
     ``package.module:Class``) skips reading the map. ``environ`` replaces
     ``os.environ`` for every source; ``transport`` is for tests and the demo (ESC emulator).
@@ -173,7 +173,7 @@ class LazySettings:
         if loaded is None:
             with self._lock:
                 if self._loaded is None:
-                    self._loaded = _checked(load_settings())
+                    self._loaded = load_settings()
                 loaded = self._loaded
         return loaded
 
@@ -193,17 +193,6 @@ class LazySettings:
         return "<settings: not loaded yet>" if self._loaded is None else repr(self._loaded)
 
 
-def _checked(built: SecretSyncSettings) -> SecretSyncSettings:
-    """Refuse fields that this module's own names would hide from ``settings.<field>``."""
-    clashes = sorted(set(type(built).model_fields) & set(globals()))
-    if clashes:
-        raise ConfigError(
-            f"settings field {clashes[0]!r} is hidden by secretsync.settings.{clashes[0]}",
-            hint="give that secret another `field:` in the map",
-        )
-    return built
-
-
 _LAZY = LazySettings()
 
 
@@ -216,11 +205,3 @@ def reset_settings() -> None:
     """Drop the built settings; the next attribute access builds them again."""
     _LAZY._reset()
     clear_esc_cache()
-
-
-def __getattr__(name: str) -> Any:
-    # Importing this package makes it the `settings` attribute of `secretsync`, so
-    # `from secretsync import settings` yields this module: delegate fields to the proxy.
-    if name.startswith("_"):
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    return getattr(_LAZY, name)

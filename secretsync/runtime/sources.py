@@ -24,7 +24,7 @@ from pydantic.fields import FieldInfo
 from pydantic_settings import BaseSettings, EnvSettingsSource, PydanticBaseSettingsSource
 
 from secretsync.errors import ConfigError
-from secretsync.settings.model import field_aliases, secretsync_meta
+from secretsync.runtime.model import field_aliases, secretsync_meta
 
 if TYPE_CHECKING:
     import httpx
@@ -109,7 +109,7 @@ def default_chain(
         if name == "env":
             chain.append(EnvironSource(settings_cls, environ))
         elif name == "esc":
-            from secretsync.settings.esc_source import EscSettingsSource
+            from secretsync.runtime.esc_source import EscSettingsSource
 
             chain.append(
                 EscSettingsSource(
