@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import secrets
+import os
 from collections.abc import Iterable
 
 __all__ = ["MASK", "Redactor", "fingerprint", "mask"]
 
 MASK = "••••••"
-_RUN_KEY = secrets.token_bytes(32)
+_RUN_KEY = os.urandom(32)  # os, not `secrets`: one import less at every start
 # Values shorter than this are too common ("1", "true") to scrub from arbitrary text
 # without mangling it; they are never printed by secretsync in the first place.
 _MIN_REDACT_LEN = 4

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
-import json
 import sys
-import traceback
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from types import ModuleType
@@ -152,6 +150,8 @@ def _hint(app: App, hint: str | None) -> None:
 
 def _traceback(app: App) -> None:
     if app.verbosity > 0:
+        import traceback  # only on the -v error path: the hook's start-up stays lean
+
         app.redactor.add(_ambient_secrets(app.environ))
         app.stderr.write(app.redactor.redact(traceback.format_exc()))
 
@@ -165,6 +165,8 @@ def _ambient_secrets(environ: Mapping[str, str]) -> list[str]:
     found = [environ[name] for name in _TOKEN_VARS if environ.get(name)]
     raw = environ.get("SECRETSYNC_SECRETS_JSON")
     if raw:
+        import json
+
         try:
             document = json.loads(raw)
         except ValueError:
