@@ -134,7 +134,7 @@ ANNOTATIONS: dict[str, Any] = {
 }
 # How the generated module spells each type (names exported by `secretsync.runtime`).
 TYPE_NAMES: dict[str, str] = {
-    "secret": "SecretText",
+    "secret": "SecretText",  # secretsync: ignore (a type name)
     "pem": "Pem",
     "url": "SecretUrl",
     "string": "Text",
