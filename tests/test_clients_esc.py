@@ -213,3 +213,21 @@ async def test_create_delete_and_clear_errors(secretsync_emulator: Emulator) -> 
         ):
             await esc.open_and_read(ORG, PROJECT, "staging")
         assert esc.request_count == len(emu.request_log())
+
+
+async def test_roll_back_by_writing_an_earlier_revision(secretsync_emulator: Emulator) -> None:
+    """The emergency procedure of docs/SECRET_MANAGEMENT.md, through the client."""
+    emu = secretsync_emulator
+    emu.seed_esc_environment(ORG, PROJECT, "prod", DEFINITION)
+    async with EscClient(token="t", transport=emu.transport()) as esc:
+        good = await esc.get_definition(ORG, PROJECT, "prod", decrypt=True)
+        broken = good.yaml.replace("sk-live-0123456789", "changeme")
+        await esc.update_definition(ORG, PROJECT, "prod", broken, etag=good.etag)
+        current = await esc.get_definition(ORG, PROJECT, "prod")
+        old = await esc.get_definition_at(ORG, PROJECT, "prod", good.revision or 0, decrypt=True)
+        assert "sk-live-0123456789" in old.yaml
+        await esc.update_definition(ORG, PROJECT, "prod", old.yaml, etag=current.etag)
+        values = await esc.open_and_read(ORG, PROJECT, "prod")
+        revisions = await esc.list_revisions(ORG, PROJECT, "prod")
+    assert values["sophia"]["ai"]["openai_api_key"] == "sk-live-0123456789"
+    assert len(revisions) == (good.revision or 0) + 2

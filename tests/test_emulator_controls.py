@@ -319,3 +319,18 @@ def test_the_write_window_can_run_on_a_given_clock() -> None:
         now[0] += 60
         assert put_org_secret(c, "A", "3").status_code == 204
     assert emu.state()["github"]["secrets"][0]["value"] == "3"
+
+
+def test_injected_429_and_503_say_when_to_retry(secretsync_emulator: Any) -> None:
+    from secretsync.emulator import Faults
+    from secretsync.emulator._http import EmuRequest
+
+    for status in (429, 503, 500):
+        secretsync_emulator.set_faults(Faults(fail_rate=1.0, fail_status=status, seed=1))
+        request = EmuRequest.build(
+            "GET", "/orgs/acme/actions/secrets", {"authorization": "token t"}
+        )
+        response = secretsync_emulator.handle(request)
+        assert response.status == status
+        expected = "1" if status in (429, 503) else None
+        assert {k.lower(): v for k, v in response.headers.items()}.get("retry-after") == expected

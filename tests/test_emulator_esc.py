@@ -207,6 +207,19 @@ def test_revisions_list_newest_first_and_each_can_be_read(api: Api) -> None:
     assert api.call("GET", ENV + "/versions?count=x").status == 400
 
 
+def test_a_revision_can_be_read_decrypted(api: Api) -> None:
+    api.create()
+    api.patch(f"values:\n  token:\n    fn::secret: {CANARY}\n")
+    api.patch("values: {n: 1}\n")
+    sealed = api.call("GET", ENV + "/versions/2")
+    assert CANARY.encode() not in sealed.body and b"ciphertext" in sealed.body
+    opened = api.call("GET", ENV + "/versions/2/decrypt")
+    assert opened.status == 200
+    assert yaml.safe_load(opened.body) == {"values": {"token": {"fn::secret": CANARY}}}
+    assert opened.headers["Pulumi-ESC-Revision"] == "2"
+    assert api.call("GET", ENV + "/versions/9/decrypt").status == 404
+
+
 def test_open_and_read_values_and_one_property(api: Api) -> None:
     api.create()
     api.patch(

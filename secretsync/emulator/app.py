@@ -102,6 +102,10 @@ class Emulator:
             fault = "fail"
             status = self._faults.fail_status
             response = _error(is_esc, status, _PHRASES.get(status, "Injected failure"))
+            if status in (429, 503):
+                # Both services say when to come back on these; a client that honours the
+                # header should not have to fall back on its own long default.
+                response.headers["retry-after"] = "1"
         elif not req.headers.get("authorization", "").strip():
             response = _error(is_esc, 401, "Requires authentication")
         elif not _AUTH.fullmatch(req.headers["authorization"].strip()):

@@ -115,6 +115,8 @@ class EscService:
             return self._allow(m, tag_routes, req, env, tail[2])
         if len(tail) == 2 and tail[0] == "versions":
             return self._allow(m, {"GET": self._get_version}, req, env, tail[1])
+        if len(tail) == 3 and tail[0] == "versions" and tail[2] == "decrypt":
+            return self._allow(m, {"GET": self._get_version_decrypted}, req, env, tail[1])
         if len(tail) == 3 and tail[0] == "versions" and tail[2] == "open":
             return self._allow(m, {"POST": self._open}, req, env, tail[1])
         if len(tail) == 2 and tail[0] == "open":
@@ -242,6 +244,15 @@ class EscService:
         rev = self._revision(env, version)
         headers = {"ETag": env.etag(rev), "Pulumi-ESC-Revision": str(rev.number)}
         return EmuResponse.yaml(200, rev.text, headers)
+
+    def _get_version_decrypted(
+        self, req: EmuRequest, env: Environment, version: str
+    ) -> EmuResponse:
+        # Not in the swagger; the official CLI reads `versions/{v}/decrypt` for
+        # `esc env get --show-secrets` at a revision (and for rollbacks).
+        rev = self._revision(env, version)
+        headers = {"ETag": env.etag(rev), "Pulumi-ESC-Revision": str(rev.number)}
+        return EmuResponse.yaml(200, self._store.decrypted(env, rev.text), headers)
 
     # -- evaluation ---------------------------------------------------------------------
 
