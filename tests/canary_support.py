@@ -1,4 +1,5 @@
-"""Shared by the leak canary, the fault matrix and the fuzz tests.
+"""Shared by the leak canary, the fault matrix and the fuzz tests (and the CLI tests,
+which run ``secretsync`` through :func:`run_cli`).
 
 * :class:`Canaries`: recognisable secret values shaped like real keys (one per provider
   format, a multi-line PEM, one with ``$`` and unicode) and every form in which a leak of
@@ -36,6 +37,7 @@ __all__ = [
     "make_canaries",
     "pem_canary",
     "run_cli",
+    "run_in",
 ]
 
 ESC_ORG, ESC_PROJECT, GITHUB_ORG = "acme-esc", "default", "acme"
@@ -188,6 +190,12 @@ def run_cli(
         app.cwd = cwd
     code = main(argv, app=app)
     return Run(code, out.getvalue(), err.getvalue())
+
+
+def run_in(argv: list[str], cwd: Path) -> tuple[int, str, str]:
+    """(exit code, stdout, stderr) of one run in ``cwd`` with an empty environment."""
+    result = run_cli(argv, {}, cwd=cwd)
+    return result.code, result.out, result.err
 
 
 Hook = Callable[[httpx.Request], Awaitable[httpx.Response | None]]

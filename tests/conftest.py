@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import socket
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import keyring
@@ -79,3 +80,13 @@ def _clean_environment(
     ):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("HOME", str(tmp_path_factory.mktemp("home")))
+
+
+@pytest.fixture
+def in_tmp_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Run in the test's own folder: no `.env` or map of the checkout leaks in.
+
+    Modules whose every test needs it say ``pytestmark = pytest.mark.usefixtures(...)``.
+    """
+    monkeypatch.chdir(tmp_path)
+    return tmp_path

@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from map_support import map_head
 
 from secretsync import __version__
 from secretsync.cli import main as cli_main
@@ -19,12 +20,9 @@ from secretsync.errors import RefusedError
 REPO = Path(__file__).resolve().parents[1]
 SHIPPED = REPO / "config" / "secret_map.yaml"
 
-BAD_MAP = """\
-version: 1
-github: {org: ai-cherry}
-esc: {org: scoobyjava-org, project: default}
-environments:
-  production: {esc_env: sophia-ai-production}
+BAD_MAP = (
+    map_head("ai-cherry", "scoobyjava-org", production="sophia-ai-production")
+    + """\
 categories:
   ai: sophia.ai
 secrets:
@@ -37,6 +35,7 @@ secrets:
     category: ai
     esc_path: sophia.ai.openai_api_key
 """
+)
 
 
 def run(

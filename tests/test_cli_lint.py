@@ -2,25 +2,16 @@
 
 from __future__ import annotations
 
-import io
 import json
 import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
-
-from secretsync.cli import main as cli_main
-from secretsync.cli.app import App
+from canary_support import run_in
 
 REPO = Path(__file__).resolve().parents[1]
 SHIPPED = REPO / "config" / "secret_map.yaml"
-
-
-def run(argv: list[str], cwd: Path) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    code = cli_main.main(argv, app=App(cwd=cwd, stdout=out, stderr=err, environ={}))
-    return code, out.getvalue(), err.getvalue()
 
 
 @pytest.fixture
@@ -43,7 +34,7 @@ def project(tmp_path: Path) -> Path:
 
 
 def test_findings_as_lines_and_exit_1(project: Path) -> None:
-    code, out, err = run(["lint", "svc"], project)
+    code, out, err = run_in(["lint", "svc"], project)
     assert code == 1
     assert out == (
         "svc/llm.py:3:7: OPENAI_API_KEY read via os.getenv; use settings.openai_api_key\n"
@@ -54,7 +45,7 @@ def test_findings_as_lines_and_exit_1(project: Path) -> None:
 
 
 def test_json(project: Path) -> None:
-    code, out, _ = run(["lint", "--format", "json", "svc/llm.py"], project)
+    code, out, _ = run_in(["lint", "--format", "json", "svc/llm.py"], project)
     assert code == 1
     document = json.loads(out)
     assert document["schema"] == "secretsync/lint/v1"
@@ -69,7 +60,7 @@ def test_clean_and_unparsable_files(project: Path) -> None:
     (project / "svc" / "latin.py").write_bytes(b"import os\n# caf\xe9\nos.getenv('X')\n")
     (project / "svc" / "nul.py").write_bytes(b"import os\nos.getenv('X')\0\n")
     argv = ["lint", "svc/ok.py", "svc/broken.py", "svc/latin.py", "svc/nul.py"]
-    code, out, err = run(argv, project)
+    code, out, err = run_in(argv, project)
     assert (code, out) == (0, "")
     lines = err.splitlines()
     assert lines[0].startswith("warning: svc/broken.py:2: cannot parse: ")
@@ -82,15 +73,15 @@ def test_clean_and_unparsable_files(project: Path) -> None:
 def test_default_is_tracked_python_files(project: Path) -> None:
     subprocess.run(["git", "init", "-q"], cwd=project, check=True)
     subprocess.run(["git", "add", "svc/ok.py"], cwd=project, check=True)
-    code, out, err = run(["lint"], project)
+    code, out, err = run_in(["lint"], project)
     assert (code, out, err) == (0, "", "0 findings in 1 file\n")
 
 
 def test_unknown_path_and_missing_map(
     project: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> None:
-    code, _, err = run(["lint", "nope.py"], project)
+    code, _, err = run_in(["lint", "nope.py"], project)
     assert (code, err) == (2, "error: no such file or directory: nope.py\n")
     empty = tmp_path_factory.mktemp("nomap")
-    code, _, err = run(["lint"], empty)
+    code, _, err = run_in(["lint"], empty)
     assert code == 2 and err.startswith("error: no config/secret_map.yaml")

@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from canary_support import run_in
 from rich.console import Console
 
 from secretsync.cli import main as cli_main
@@ -21,12 +22,6 @@ CANARY = "ghp_" + "k9Xq2Lm7Wv4Rt8Yp3Nz6Bc1Hd5Jf0Gs7Ua2Q"
 CANARY_PASSWORD = "Xk9#mQ2vL8pZ"
 REPO = Path(__file__).resolve().parents[1]
 SARIF_SCHEMA = REPO.parent / "shared" / "apispecs" / "sarif-schema-2.1.0.json"
-
-
-def run(argv: list[str], cwd: Path) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    code = cli_main.main(argv, app=App(cwd=cwd, stdout=out, stderr=err, environ={}))
-    return code, out.getvalue(), err.getvalue()
 
 
 @pytest.fixture
@@ -51,7 +46,7 @@ def git(cwd: Path, *args: str) -> None:
 
 
 def test_json_shape_and_exit_1(project: Path) -> None:
-    code, out, err = run(["scan", "--format", "json", "config", "app.py"], project)
+    code, out, err = run_in(["scan", "--format", "json", "config", "app.py"], project)
     assert code == 1
     document = json.loads(out)  # JSON is the only thing on stdout
     assert document == {
@@ -92,15 +87,15 @@ def test_json_shape_and_exit_1(project: Path) -> None:
 
 
 def test_clean_exit_0(project: Path) -> None:
-    code, out, _ = run(["scan", "--format", "json", "clean.py"], project)
+    code, out, _ = run_in(["scan", "--format", "json", "clean.py"], project)
     assert code == 0
     assert json.loads(out) == {"schema": "secretsync/scan/v1", "findings": []}
-    code, out, _ = run(["-q", "scan", "clean.py"], project)
+    code, out, _ = run_in(["-q", "scan", "clean.py"], project)
     assert (code, out) == (0, "")
 
 
 def test_plain_lines_when_piped(project: Path) -> None:
-    code, out, _ = run(["scan", "app.py"], project)
+    code, out, _ = run_in(["scan", "app.py"], project)
     assert code == 1
     assert out == (
         "app.py:1:16: hardcoded-secret: DB_PASSWORD holds a hard-coded high-entropy value; "
@@ -109,18 +104,18 @@ def test_plain_lines_when_piped(project: Path) -> None:
 
 
 def test_usage_errors_are_one_line_exit_2(project: Path) -> None:
-    code, out, err = run(["scan", "nope.py"], project)
+    code, out, err = run_in(["scan", "nope.py"], project)
     assert (code, out, err) == (2, "", "error: no such file or directory: nope.py\n")
-    code, _, err = run(["scan", "--update-baseline", "app.py"], project)
+    code, _, err = run_in(["scan", "--update-baseline", "app.py"], project)
     assert (code, err) == (2, "error: --update-baseline needs --baseline FILE\n")
-    code, _, err = run(["scan", "--all-files", "app.py"], project)
+    code, _, err = run_in(["scan", "--all-files", "app.py"], project)
     assert (code, err) == (2, "error: give paths or --all-files, not both\n")
 
 
 @pytest.mark.parametrize("fmt", ["table", "json", "sarif", "markdown"])
 def test_canary_never_in_any_output(project: Path, fmt: str) -> None:
     out_file = project / f"report.{fmt}"
-    code, out, err = run(["-v", "scan", "--format", fmt, "-o", str(out_file), "."], project)
+    code, out, err = run_in(["-v", "scan", "--format", fmt, "-o", str(out_file), "."], project)
     assert code == 1
     written = out_file.read_text(encoding="utf-8")
     assert "github_token" in written and "DB_PASSWORD" in written
@@ -146,7 +141,7 @@ def test_rich_table_on_a_terminal_without_the_value(project: Path) -> None:
 
 
 def test_markdown(project: Path) -> None:
-    _, out, _ = run(["scan", "--format", "markdown", "app.py"], project)
+    _, out, _ = run_in(["scan", "--format", "markdown", "app.py"], project)
     assert out.splitlines()[:4] == [
         "## secretsync scan",
         "",
@@ -154,13 +149,13 @@ def test_markdown(project: Path) -> None:
         "|---|---|---|---|---|",
     ]
     assert out.splitlines()[4].startswith("| `app.py:1` | hardcoded-secret | `DB_PASSWORD` |")
-    _, out, _ = run(["scan", "--format", "markdown", "clean.py"], project)
+    _, out, _ = run_in(["scan", "--format", "markdown", "clean.py"], project)
     assert out == "## secretsync scan\n\nNo findings.\n"
 
 
 def test_sarif_is_valid_and_repository_relative(project: Path) -> None:
     git(project, "init", "-q")
-    code, out, _ = run(["scan", "--format", "sarif", "app.yaml"], project / "config")
+    code, out, _ = run_in(["scan", "--format", "sarif", "app.yaml"], project / "config")
     assert code == 1
     log = json.loads(out)
     results = log["runs"][0]["results"]
@@ -180,11 +175,11 @@ def test_suppressed_line_is_not_reported(project: Path) -> None:
     (project / "app.py").write_text(
         f"DB_PASSWORD = '{CANARY_PASSWORD}'  # secretsync: ignore\n", encoding="utf-8"
     )
-    assert run(["scan", "app.py"], project)[0] == 0
+    assert run_in(["scan", "app.py"], project)[0] == 0
 
 
 def test_baseline_round_trip_never_stores_values(project: Path) -> None:
-    code, _, err = run(
+    code, _, err = run_in(
         ["scan", "--baseline", "base.json", "--update-baseline", "config", "app.py"], project
     )
     assert code == 0, err
@@ -198,7 +193,7 @@ def test_baseline_round_trip_never_stores_values(project: Path) -> None:
         ("config/app.yaml", "openai_api_key", "placeholder"),
     ]
 
-    code, out, err = run(["scan", "--baseline", "base.json", "config", "app.py"], project)
+    code, out, err = run_in(["scan", "--baseline", "base.json", "config", "app.py"], project)
     assert (code, out) == (0, "")
     assert err == "0 findings in 2 files (3 accepted by the baseline)\n"
 
@@ -206,41 +201,41 @@ def test_baseline_round_trip_never_stores_values(project: Path) -> None:
     (project / "app.py").write_text(
         f"\n\nNAME = 'service'\nDB_PASSWORD = '{CANARY_PASSWORD}'\n", encoding="utf-8"
     )
-    assert run(["scan", "--baseline", "base.json", "app.py"], project)[0] == 0
+    assert run_in(["scan", "--baseline", "base.json", "app.py"], project)[0] == 0
     (project / "app.py").write_text("DB_PASSWORD = 'Zq7$wE3rT9yU'\n", encoding="utf-8")
-    code, out, _ = run(["scan", "--baseline", "base.json", "app.py"], project)
+    code, out, _ = run_in(["scan", "--baseline", "base.json", "app.py"], project)
     assert code == 1 and out.startswith("app.py:1:16: hardcoded-secret")
 
     # From a subfolder, paths still match (they are relative to the baseline file).
-    code, _, _ = run(["scan", "--baseline", "../base.json", "app.yaml"], project / "config")
+    code, _, _ = run_in(["scan", "--baseline", "../base.json", "app.yaml"], project / "config")
     assert code == 0
 
 
 def test_update_baseline_on_a_subset_keeps_other_files(project: Path) -> None:
-    run(["scan", "--baseline", "b.json", "--update-baseline", "config", "app.py"], project)
+    run_in(["scan", "--baseline", "b.json", "--update-baseline", "config", "app.py"], project)
     (project / "app.py").write_text("NAME = 'fixed'\n", encoding="utf-8")
-    run(["scan", "--baseline", "b.json", "--update-baseline", "app.py"], project)
+    run_in(["scan", "--baseline", "b.json", "--update-baseline", "app.py"], project)
     stored = json.loads((project / "b.json").read_text(encoding="utf-8"))
     assert {e["path"] for e in stored["findings"]} == {"config/app.yaml"}
 
 
 def test_bad_baseline_is_a_config_error(project: Path) -> None:
     (project / "b.json").write_text('{"schema": "other"}', encoding="utf-8")
-    code, _, err = run(["scan", "--baseline", "b.json", "app.py"], project)
+    code, _, err = run_in(["scan", "--baseline", "b.json", "app.py"], project)
     assert code == 2
     assert err == "error: baseline b.json is not usable: schema is not secretsync/baseline/v1\n"
-    code, _, err = run(["scan", "--baseline", "missing.json", "app.py"], project)
+    code, _, err = run_in(["scan", "--baseline", "missing.json", "app.py"], project)
     assert code == 2 and err.startswith("error: baseline missing.json does not exist\n")
 
 
 def test_default_selection_is_tracked_files_and_all_files_the_repository(project: Path) -> None:
     git(project, "init", "-q")
     git(project, "add", "config/app.yaml", "clean.py")  # app.py stays untracked
-    _, out, _ = run(["scan", "--format", "json"], project)
+    _, out, _ = run_in(["scan", "--format", "json"], project)
     assert {f["path"] for f in json.loads(out)["findings"]} == {"config/app.yaml"}
-    _, out, _ = run(["scan", "--format", "json", "--all-files"], project / "config")
+    _, out, _ = run_in(["scan", "--format", "json", "--all-files"], project / "config")
     assert {f["path"] for f in json.loads(out)["findings"]} == {"app.yaml"}
-    code, _, err = run(["scan", "--all-files"], project.parent)
+    code, _, err = run_in(["scan", "--all-files"], project.parent)
     assert code == 2 and "needs a git repository" in err
 
 

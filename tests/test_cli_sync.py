@@ -2,76 +2,40 @@
 
 from __future__ import annotations
 
-import base64
 import io
 import json
-import random
 import re
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 import yaml
+from canary_support import run_cli
+from map_support import write_map
+from sync_support import SYNC_MAP, pem, seed_app_environments
 
 from secretsync.cli.app import App
 from secretsync.cli.main import main
 from secretsync.emulator import ServedEmulator
 
-
-def _pem(seed: int) -> str:
-    """A private key shaped like a real one: random key material, 64-column lines."""
-    body = base64.b64encode(random.Random(seed).randbytes(900)).decode()
-    lines = [body[i : i + 64] for i in range(0, len(body), 64)]
-    return (
-        "-----BEGIN OPENSSH PRIVATE KEY-----\n"
-        + "\n".join(lines)
-        + ("\n-----END OPENSSH PRIVATE KEY-----\n")
-    )
-
-
-MAP = """\
-version: 1
-github: {org: acme}
-esc: {org: acme-esc, project: default}
-environments:
-  production: {esc_env: app-production}
-  staging: {esc_env: app-staging}
-categories:
-  ai: app.ai
-secrets:
-  OPENAI_API_KEY: {category: ai}
-  DB_PASSWORD: {category: ai, env_var: DATABASE_PASSWORD}
-  DEPLOY_KEY: {category: ai, github: {scope: "repo:web"}}
-"""
 # Canary values: none of them may ever appear in anything secretsync prints or writes.
 CANARIES = {
     "OPENAI_API_KEY": "canaryOPENAI7Hq2Lp9Xv4Mz8Wk3",
     "DB_PASSWORD": "canary$DB{Rt5}Yu8Io1Pa3Sd",
-    "DEPLOY_KEY": _pem(2),
+    "DEPLOY_KEY": pem(2),
 }
-
-
-@dataclass
-class Run:
-    code: int
-    out: str
-    err: str
 
 
 @pytest.fixture
 def served(secretsync_emulator_server: ServedEmulator) -> ServedEmulator:
     emu = secretsync_emulator_server.emulator
-    for name in ("app-production", "app-staging"):
-        emu.seed_esc_environment("acme-esc", "default", name, "values:\n  region: eu\n")
+    seed_app_environments(emu, "values:\n  region: eu\n")
     emu.add_repository("acme", "web")
     return secretsync_emulator_server
 
 
 @pytest.fixture
 def map_file(tmp_path: Path) -> Path:
-    path = tmp_path / "secret_map.yaml"
-    path.write_text(MAP)
-    return path
+    return write_map(tmp_path, SYNC_MAP)
 
 
 def _environ(served: ServedEmulator, map_file: Path, **extra: str) -> dict[str, str]:
@@ -86,13 +50,6 @@ def _environ(served: ServedEmulator, map_file: Path, **extra: str) -> dict[str, 
     }
 
 
-def _run(argv: list[str], environ: dict[str, str], stdin: str = "") -> Run:
-    out, err = io.StringIO(), io.StringIO()
-    app = App(environ=environ, stdout=out, stderr=err, stdin=io.StringIO(stdin))
-    code = main(argv, app=app)
-    return Run(code, out.getvalue(), err.getvalue())
-
-
 def _assert_no_canary(*texts: str) -> None:
     for text in texts:
         for value in CANARIES.values():
@@ -103,22 +60,22 @@ def _assert_no_canary(*texts: str) -> None:
 
 def test_plan_sync_plan_cycle(served: ServedEmulator, map_file: Path) -> None:
     environ = _environ(served, map_file)
-    before = _run(["plan", "--all", "--format", "json", "--exit-code"], environ)
+    before = run_cli(["plan", "--all", "--format", "json", "--exit-code"], environ)
     assert before.code == 1, before.err
     document = json.loads(before.out)
     assert document["schema"] == "secretsync/plan/v1" and document["pending"]
     assert [e["summary"]["add"] for e in document["environments"]] == [3, 3]
 
-    synced = _run(["sync", "--all"], environ)
+    synced = run_cli(["sync", "--all"], environ)
     assert synced.code == 0, synced.err
     assert "production: wrote 3 added" in synced.out
     assert "staging: wrote 3 added" in synced.out
 
-    after = _run(["plan", "-e", "staging", "--exit-code"], environ)
+    after = run_cli(["plan", "-e", "staging", "--exit-code"], environ)
     assert after.code == 0, after.err
     assert "0 to add, 0 to change, 0 to delete, 0 to refresh, 3 unchanged" in after.out
 
-    again = _run(["sync", "-e", "production"], environ)
+    again = run_cli(["sync", "-e", "production"], environ)
     assert again.code == 0
     assert "production: up to date, nothing written" in again.out
     _assert_no_canary(before.out, before.err, synced.out, synced.err, after.out, again.out)
@@ -129,7 +86,7 @@ def test_missing_secret_exits_1_and_the_rest_is_synced(
 ) -> None:
     values = {k: v for k, v in CANARIES.items() if k != "DB_PASSWORD"}
     environ = _environ(served, map_file, SECRETSYNC_SECRETS_JSON=json.dumps(values))
-    result = _run(["sync", "-e", "staging", "--format", "json"], environ)
+    result = run_cli(["sync", "-e", "staging", "--format", "json"], environ)
     assert result.code == 1
     assert "staging: DB_PASSWORD is not in the source; left as it is in ESC" in result.err
     document = json.loads(result.out)
@@ -143,13 +100,13 @@ def test_placeholder_refusal_is_one_line_and_writes_nothing(
     values = {**CANARIES, "OPENAI_API_KEY": "sk-xxxxxxxxxxxxxxxxxxxxxxxx"}
     environ = _environ(served, map_file, SECRETSYNC_SECRETS_JSON=json.dumps(values))
     served.emulator.clear_request_log()
-    result = _run(["sync", "--all"], environ)
+    result = run_cli(["sync", "--all"], environ)
     assert result.code == 1
     assert result.err.startswith("error: production: refused to write placeholder")
     assert "sk-xxxx" not in result.err
     assert "Traceback" not in result.err
     assert not [e for e in served.emulator.request_log() if e["method"] == "PATCH"]
-    allowed = _run(["sync", "--all", "--allow-placeholders"], environ)
+    allowed = run_cli(["sync", "--all", "--allow-placeholders"], environ)
     assert allowed.code == 0, allowed.err
 
 
@@ -158,7 +115,7 @@ def test_bad_json_source_is_a_config_error_with_position(
 ) -> None:
     environ = _environ(served, map_file)
     bad = '{"OPENAI_API_KEY": "' + CANARIES["OPENAI_API_KEY"] + '",\n  oops}'
-    result = _run(["plan", "--all", "--source", "json:-"], environ, stdin=bad)
+    result = run_cli(["plan", "--all", "--source", "json:-"], environ, stdin=bad)
     assert result.code == 2
     assert result.err.splitlines()[0].startswith("error: <stdin>:2:3: invalid JSON")
     _assert_no_canary(result.out, result.err)
@@ -171,10 +128,10 @@ def test_a_source_cut_off_at_100_names_is_warned_about(
     names |= {k: v for k, v in CANARIES.items() if k != "DB_PASSWORD"}
     assert len(names) == 100
     environ = _environ(served, map_file, SECRETSYNC_SECRETS_JSON=json.dumps(names))
-    result = _run(["plan", "--all"], environ)
+    result = run_cli(["plan", "--all"], environ)
     assert "a workflow sees only the first 100 organization secrets" in result.err
     complete = _environ(served, map_file)
-    assert "first 100" not in _run(["plan", "--all"], complete).err
+    assert "first 100" not in run_cli(["plan", "--all"], complete).err
 
 
 def test_without_a_github_token_times_are_null_and_it_is_said_once(
@@ -182,7 +139,7 @@ def test_without_a_github_token_times_are_null_and_it_is_said_once(
 ) -> None:
     environ = _environ(served, map_file)
     del environ["GH_TOKEN"]
-    result = _run(["sync", "--all"], environ)
+    result = run_cli(["sync", "--all"], environ)
     assert result.code == 0, result.err
     assert result.err.count("no GitHub token") == 1
 
@@ -191,14 +148,14 @@ def test_prune_and_max_deletes_from_the_cli(
     served: ServedEmulator, map_file: Path, tmp_path: Path
 ) -> None:
     environ = _environ(served, map_file)
-    assert _run(["sync", "--all"], environ).code == 0
-    map_file.write_text(MAP.split("  DB_PASSWORD")[0])
-    refused = _run(["sync", "-e", "staging", "--prune", "--max-deletes", "1"], environ)
+    assert run_cli(["sync", "--all"], environ).code == 0
+    map_file.write_text(SYNC_MAP.split("  DB_PASSWORD")[0])
+    refused = run_cli(["sync", "-e", "staging", "--prune", "--max-deletes", "1"], environ)
     assert refused.code == 1
     assert "more than --max-deletes 1" in refused.err
-    plan = _run(["plan", "-e", "staging", "--prune"], environ)
+    plan = run_cli(["plan", "-e", "staging", "--prune"], environ)
     assert re.search(r"- delete +DB_PASSWORD +app\.ai\.db_password +fp:", plan.out), plan.out
-    pruned = _run(["sync", "-e", "staging", "--prune"], environ)
+    pruned = run_cli(["sync", "-e", "staging", "--prune"], environ)
     assert pruned.code == 0, pruned.err
     assert "2 deleted" in pruned.out
 
@@ -217,7 +174,7 @@ def test_leak_canary_across_every_output(
         ["push", "--format", "json", "-o", str(tmp_path / "push.json")],
         ["push"],
     ):
-        result = _run(argv, environ)
+        result = run_cli(argv, environ)
         assert result.code == 0, (argv, result.err)
         outputs += [result.out, result.err]
     for name in ("plan.json", "sync.json", "push.json"):
@@ -231,13 +188,13 @@ def test_leak_canary_across_every_output(
 @pytest.mark.slow
 def test_push_summary(served: ServedEmulator, map_file: Path) -> None:
     environ = _environ(served, map_file)
-    first = _run(["push", "--only", "OPENAI_API_KEY", "DEPLOY_KEY"], environ)
+    first = run_cli(["push", "--only", "OPENAI_API_KEY", "DEPLOY_KEY"], environ)
     assert first.code == 0, first.err
     assert "2 created, 0 updated, 0 missing from the source" in first.out
     assert "created  DEPLOY_KEY  (repository acme/web)" in first.out
-    second = _run(["push", "-e", "staging"], environ)
+    second = run_cli(["push", "-e", "staging"], environ)
     assert "1 created, 2 updated" in second.out
-    unknown = _run(["push", "-e", "qa"], environ)
+    unknown = run_cli(["push", "-e", "qa"], environ)
     assert unknown.code == 2
     assert "unknown environment 'qa'" in unknown.err
 

@@ -10,6 +10,7 @@ from pathlib import Path
 from types import ModuleType
 
 import pytest
+from map_support import map_head, write_map
 from pydantic import SecretStr
 
 from secretsync.cli.app import App
@@ -22,13 +23,15 @@ from secretsync.secret_map import load_map
 REPO = Path(__file__).resolve().parents[1]
 SHIPPED = REPO / "config" / "secret_map.yaml"
 
-MAP = """\
-version: 1
-github: {org: ai-cherry}
-esc: {org: scoobyjava-org, project: default}
-environments:
-  staging: {esc_env: sophia-ai-staging}
-  production: {esc_env: sophia-ai-production}
+MAP = (
+    # staging before production, as this map has always listed them
+    map_head(
+        "ai-cherry",
+        "scoobyjava-org",
+        staging="sophia-ai-staging",
+        production="sophia-ai-production",
+    )
+    + """\
 categories:
   ai: sophia.ai
 secrets:
@@ -60,13 +63,12 @@ secrets:
     category: ai
     type: string
 """
+)
 
 
 @pytest.fixture
 def map_file(tmp_path: Path) -> Path:
-    path = tmp_path / "secret_map.yaml"
-    path.write_text(MAP, encoding="utf-8")
-    return path
+    return write_map(tmp_path, MAP)
 
 
 def run_cli(*argv: str, cwd: Path) -> tuple[int, str, str]:

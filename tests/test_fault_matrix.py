@@ -28,6 +28,8 @@ import httpx
 import pytest
 import yaml
 from canary_support import Interposer, Rule, Run, answer, run_cli
+from map_support import ACME_HEAD
+from sync_support import seed_app_environments
 
 from secretsync.clients import EscClient, RetryPolicy
 from secretsync.emulator import Emulator, Faults, ServedEmulator
@@ -39,13 +41,9 @@ ESC_ENVS = {"production": "app-production", "staging": "app-staging"}
 T0 = datetime(2026, 11, 1, 8, 0, tzinfo=timezone.utc)
 NOW = datetime(2026, 11, 20, 9, 0, tzinfo=timezone.utc)
 
-MAP = """\
-version: 1
-github: {org: acme}
-esc: {org: acme-esc, project: default}
-environments:
-  production: {esc_env: app-production}
-  staging: {esc_env: app-staging}
+MAP = (
+    ACME_HEAD
+    + """\
 categories:
   app: app.secrets
 secrets:
@@ -53,6 +51,7 @@ secrets:
   DB_PASSWORD: {category: app, env_var: DATABASE_PASSWORD}
   DEPLOY_KEY: {category: app, type: pem, environments: [production]}
 """
+)
 PATHS = {
     "API_TOKEN": "app.secrets.api_token",
     "DB_PASSWORD": "app.secrets.db_password",
@@ -97,8 +96,7 @@ def synced_old_yaml(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     """What a clean sync of OLD leaves in each environment (made once, then seeded)."""
     emu = Emulator()
     _seed_github(emu, OLD)
-    for name in ESC_ENVS.values():
-        emu.seed_esc_environment(ORG, PROJECT, name, "values:\n  region: eu\n")
+    seed_app_environments(emu, "values:\n  region: eu\n")
     map_file = tmp_path_factory.mktemp("reference") / "secret_map.yaml"
     map_file.write_text(MAP)
     environ = _environ(map_file, OLD)

@@ -24,6 +24,7 @@ import yaml
 from canary_support import run_cli
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
+from map_support import map_head
 
 from secretsync.emulator import Emulator
 from secretsync.errors import ConfigError, MapError
@@ -315,18 +316,16 @@ def test_map_commands_answer_in_positioned_lines(fuzz_dir: Path, text: str, comm
 
 # -- the values source ------------------------------------------------------------------
 
-SOURCE_MAP = """\
-version: 1
-github: {org: acme}
-esc: {org: acme-esc, project: default}
-environments:
-  production: {esc_env: app-production}
+SOURCE_MAP = (
+    map_head(production="app-production")
+    + """\
 categories:
   app: app.secrets
 secrets:
   API_TOKEN: {category: app}
   DB_PASSWORD: {category: app, required: false}
 """
+)
 CANARY = "CANARY-fuzz-7Hq2Lp9Xv4Mz8Wk3Tb"
 KEYS = st.one_of(
     st.sampled_from(

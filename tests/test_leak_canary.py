@@ -37,6 +37,7 @@ from canary_support import (
     canary_map,
     run_cli,
 )
+from map_support import map_head
 
 from secretsync.emulator import Emulator, ServedEmulator
 
@@ -349,12 +350,9 @@ def test_served_emulator_process_prints_no_value(world: World, tmp_path: Path) -
     world.canaries.assert_clean("emulator stderr", err)
 
 
-SETTINGS_MAP = """\
-version: 1
-github: {org: acme}
-esc: {org: acme-esc, project: default}
-environments:
-  production: {esc_env: app-production}
+SETTINGS_MAP = (
+    map_head(production="app-production")
+    + """\
 categories:
   app: app.secrets
 secrets:
@@ -365,6 +363,7 @@ secrets:
   FEATURES: {category: app, type: json}
   CALLBACK_URL: {category: app, type: url}
 """
+)
 
 
 def test_settings_never_show_values(tmp_path: Path, canaries: Canaries) -> None:

@@ -19,44 +19,60 @@ def hits(text: str) -> list[tuple[int, int, str, str]]:
     return [(f.line, f.column, f.name, f.via) for f in lint_source("m.py", text, TARGETS)]
 
 
-def test_every_read_form_of_os() -> None:
-    text = (
-        "import os\n"
-        "a = os.getenv('OPENAI_API_KEY')\n"
-        "b = os.getenv(\"OPENAI_API_KEY\", 'default')\n"
-        "c = os.environ['OPENAI_API_KEY']\n"
-        "d = os.environ.get('OPENAI_API_KEY')\n"
-        "e = os.environ.get('OPENAI_API_KEY', None)\n"
-        "f = os.environ.setdefault('OPENAI_API_KEY', '')\n"
-    )
-    assert hits(text) == [
-        (2, 5, "OPENAI_API_KEY", "os.getenv"),
-        (3, 5, "OPENAI_API_KEY", "os.getenv"),
-        (4, 5, "OPENAI_API_KEY", "os.environ[...]"),
-        (5, 5, "OPENAI_API_KEY", "os.environ.get"),
-        (6, 5, "OPENAI_API_KEY", "os.environ.get"),
-        (7, 5, "OPENAI_API_KEY", "os.environ.setdefault"),
-    ]
+# Each case: a module's text and every (line, column, name, via) the lint reports.
+# The ids are the names these cases had as separate tests.
+HIT_CASES = [
+    pytest.param(
+        (
+            "import os\n"
+            "a = os.getenv('OPENAI_API_KEY')\n"
+            "b = os.getenv(\"OPENAI_API_KEY\", 'default')\n"
+            "c = os.environ['OPENAI_API_KEY']\n"
+            "d = os.environ.get('OPENAI_API_KEY')\n"
+            "e = os.environ.get('OPENAI_API_KEY', None)\n"
+            "f = os.environ.setdefault('OPENAI_API_KEY', '')\n"
+        ),
+        [
+            (2, 5, "OPENAI_API_KEY", "os.getenv"),
+            (3, 5, "OPENAI_API_KEY", "os.getenv"),
+            (4, 5, "OPENAI_API_KEY", "os.environ[...]"),
+            (5, 5, "OPENAI_API_KEY", "os.environ.get"),
+            (6, 5, "OPENAI_API_KEY", "os.environ.get"),
+            (7, 5, "OPENAI_API_KEY", "os.environ.setdefault"),
+        ],
+        id="every_read_form_of_os",
+    ),
+    pytest.param(
+        (
+            "import os as o\n"
+            "from os import getenv, environ\n"
+            "from os import getenv as ge, environ as env\n"
+            "def f():\n"
+            "    return o.getenv('OPENAI_API_KEY'), getenv('OPENAI_API_KEY')\n"
+            "x = ge('OPENAI_API_KEY'); y = environ['OPENAI_API_KEY']\n"
+            "z = env.get('OPENAI_API_KEY'); w = o.environ['OPENAI_API_KEY']\n"
+        ),
+        [
+            (5, 12, "OPENAI_API_KEY", "os.getenv"),
+            (5, 40, "OPENAI_API_KEY", "os.getenv"),
+            (6, 5, "OPENAI_API_KEY", "os.getenv"),
+            (6, 31, "OPENAI_API_KEY", "os.environ[...]"),
+            (7, 5, "OPENAI_API_KEY", "os.environ.get"),
+            (7, 36, "OPENAI_API_KEY", "os.environ[...]"),
+        ],
+        id="import_aliases",
+    ),
+    pytest.param(
+        "import os\nlabel = 'é'; key = os.getenv('OPENAI_API_KEY')\n",
+        [(2, 20, "OPENAI_API_KEY", "os.getenv")],
+        id="columns_count_characters_not_bytes",
+    ),
+]
 
 
-def test_import_aliases() -> None:
-    text = (
-        "import os as o\n"
-        "from os import getenv, environ\n"
-        "from os import getenv as ge, environ as env\n"
-        "def f():\n"
-        "    return o.getenv('OPENAI_API_KEY'), getenv('OPENAI_API_KEY')\n"
-        "x = ge('OPENAI_API_KEY'); y = environ['OPENAI_API_KEY']\n"
-        "z = env.get('OPENAI_API_KEY'); w = o.environ['OPENAI_API_KEY']\n"
-    )
-    assert hits(text) == [
-        (5, 12, "OPENAI_API_KEY", "os.getenv"),
-        (5, 40, "OPENAI_API_KEY", "os.getenv"),
-        (6, 5, "OPENAI_API_KEY", "os.getenv"),
-        (6, 31, "OPENAI_API_KEY", "os.environ[...]"),
-        (7, 5, "OPENAI_API_KEY", "os.environ.get"),
-        (7, 36, "OPENAI_API_KEY", "os.environ[...]"),
-    ]
+@pytest.mark.parametrize(("text", "expected"), HIT_CASES)
+def test_hits(text: str, expected: list[tuple[int, int, str, str]]) -> None:
+    assert hits(text) == expected
 
 
 def test_env_var_name_maps_to_its_secret() -> None:
@@ -85,11 +101,6 @@ def test_env_var_name_maps_to_its_secret() -> None:
 )
 def test_non_findings(text: str) -> None:
     assert hits(text) == []
-
-
-def test_columns_count_characters_not_bytes() -> None:
-    text = "import os\nlabel = 'é'; key = os.getenv('OPENAI_API_KEY')\n"
-    assert hits(text) == [(2, 20, "OPENAI_API_KEY", "os.getenv")]
 
 
 def test_lint_file_reads_bom_and_skips_without_parsing(tmp_path: Path) -> None:

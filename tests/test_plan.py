@@ -2,25 +2,22 @@
 
 from __future__ import annotations
 
-import io
 import json
 from collections.abc import Mapping
 
 import pytest
+from map_support import ACME_HEAD
+from sync_support import json_source
 
 from secretsync.esc_definition import EscDefinition, ManagedEntry
 from secretsync.masking import fingerprint
 from secretsync.plan import Action, EnvPlan, apply_plan, build_plan
 from secretsync.secret_map import SecretMap, parse_map
-from secretsync.sources import SourceValues, load_source
+from secretsync.sources import SourceValues
 
-MAP = """\
-version: 1
-github: {org: acme}
-esc: {org: acme-esc, project: default}
-environments:
-  production: {esc_env: app-production}
-  staging: {esc_env: app-staging}
+MAP = (
+    ACME_HEAD
+    + """\
 categories:
   ai: app.ai
 secrets:
@@ -28,6 +25,7 @@ secrets:
   DB_PASSWORD: {category: ai, env_var: DATABASE_PASSWORD}
   OPTIONAL_TOKEN: {category: ai, required: false, environments: [staging]}
 """
+)
 
 OPENAI = "Q7vLx2Rk9mTz4Wp8Nc3Hb6Jd"
 DB = "u$e9Kq2{Vx7}Lm4$$Tn8Rz"
@@ -40,7 +38,7 @@ def smap() -> SecretMap:
 
 
 def _source(**values: str) -> SourceValues:
-    return load_source("json:-", {}, io.StringIO(json.dumps(values)))
+    return json_source(values)
 
 
 def _plan(

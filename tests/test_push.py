@@ -3,26 +3,21 @@
 from __future__ import annotations
 
 import asyncio
-import io
-import json
 from typing import Any
 
 import pytest
+from map_support import ACME_HEAD
+from sync_support import json_source
 
 from secretsync.clients import GitHubClient
 from secretsync.emulator import ServedEmulator
 from secretsync.errors import RefusedError, UsageError
 from secretsync.push import PushReport, push_secrets, select_secrets
 from secretsync.secret_map import SecretMap, parse_map
-from secretsync.sources import load_source
 
-MAP = """\
-version: 1
-github: {org: acme}
-esc: {org: acme-esc, project: default}
-environments:
-  production: {esc_env: app-production}
-  staging: {esc_env: app-staging}
+MAP = (
+    ACME_HEAD
+    + """\
 categories:
   ai: app.ai
 secrets:
@@ -34,6 +29,7 @@ secrets:
     environments: [production]
     github: {scope: org, visibility: selected, repositories: [web, api]}
 """
+)
 VALUES = {
     "OPENAI_API_KEY": "Q7vLx2Rk9mTz4Wp8Nc3Hb6Jd",
     "DEPLOY_KEY": "Hv7Lq2Xp9Mz4Kw8Rb3Tn6Yc",
@@ -64,7 +60,7 @@ def _push(
     only: list[str] | None = None,
     allow: bool = False,
 ) -> PushReport:
-    source = load_source("json:-", {}, io.StringIO(json.dumps(values)))
+    source = json_source(values)
 
     async def go() -> PushReport:
         async with GitHubClient(

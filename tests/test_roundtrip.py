@@ -7,26 +7,22 @@ Through both outputs an application sees: the value at its ESC path and the
 from __future__ import annotations
 
 import asyncio
-import io
-import json
 from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from map_support import map_head
+from sync_support import json_source
 
 from secretsync.clients import EscClient
 from secretsync.emulator import Emulator
 from secretsync.secret_map import SecretMap, parse_map
-from secretsync.sources import load_source
 from secretsync.sync import SyncOptions, sync_environments
 
-MAP = """\
-version: 1
-github: {org: acme}
-esc: {org: acme-esc, project: default}
-environments:
-  staging: {esc_env: app-staging}
+MAP = (
+    map_head(staging="app-staging")
+    + """\
 categories:
   ai: app.ai
 secrets:
@@ -34,6 +30,7 @@ secrets:
   SECOND_KEY: {category: ai, env_var: SECOND_ENV}
   PEM_KEY: {category: ai, type: pem, esc_path: app.keys.pem}
 """
+)
 SMAP: SecretMap = parse_map(MAP)
 NAMES = ("FIRST_KEY", "SECOND_KEY", "PEM_KEY")
 
@@ -87,7 +84,7 @@ EDGE_CASES = [
 def _sync_and_open(values: dict[str, str], seed: str) -> dict[str, Any]:
     emu = Emulator()
     emu.seed_esc_environment("acme-esc", "default", "app-staging", seed)
-    source = load_source("json:-", {}, io.StringIO(json.dumps(values)))
+    source = json_source(values)
 
     async def go() -> dict[str, Any]:
         async with EscClient(

@@ -49,23 +49,26 @@ def test_format_of(name: str, fmt: str) -> None:
     assert format_of(name) == fmt
 
 
-def test_env_extractor_positions_quotes_and_escapes() -> None:
-    text = (
+# Each case: a file's text, the (key, value, line, column) candidates it must yield, and
+# keys that must yield none. The ids are the names these cases had as separate tests.
+EXTRACTOR_CASES = [
+    pytest.param(
+        ".env",
         "# a comment: KEY=ignored? no, comments are not assignments\n"
         "export API_KEY=changeme\n"
         'PEM="-----BEGIN\\nline"\n'
         "SINGLE='raw \\n kept'\n"
-        "EMPTY=\n"
-    )
-    found = candidates(".env", text)
-    assert ("API_KEY", "changeme", 2, 16) in found
-    assert ("PEM", "-----BEGIN\nline", 3, 6) in found
-    assert ("SINGLE", "raw \\n kept", 4, 9) in found
-    assert all(key != "EMPTY" for key, *_ in found)
-
-
-def test_yaml_extractor_uses_node_positions() -> None:
-    text = (
+        "EMPTY=\n",
+        [
+            ("API_KEY", "changeme", 2, 16),
+            ("PEM", "-----BEGIN\nline", 3, 6),
+            ("SINGLE", "raw \\n kept", 4, 9),
+        ],
+        ["EMPTY"],
+        id="env_extractor_positions_quotes_and_escapes",
+    ),
+    pytest.param(
+        "c.yaml",
         "name: example\n"
         "github:\n"
         "  token: 'quoted'\n"
@@ -76,38 +79,34 @@ def test_yaml_extractor_uses_node_positions() -> None:
         "block: |\n"
         "  multi\n"
         "---\n"
-        "other_doc: plain\n"
-    )
-    found = candidates("c.yaml", text)
-    assert ("name", "example", 1, 7) in found
-    assert ("token", "quoted", 3, 11) in found
-    assert ("keys", "first", 5, 7) in found
-    assert ("keys", "second", 6, 7) in found
-    assert ("block", "multi\n", 8, 8) in found
-    assert ("other_doc", "plain", 11, 12) in found
-    assert all(key != "count" for key, *_ in found)  # an int is not a string value
-
-
-def test_yaml_that_does_not_parse_falls_back_to_lines() -> None:
-    text = "api_key: {{ .Values.key }\npassword: changeme\n"
-    assert ("password", "changeme", 2, 11) in candidates("chart.yaml", text)
-
-
-def test_yaml_aliases_are_read_once() -> None:
-    text = "base: &b\n  token: changeme\ncopy: *b\n"
-    found = candidates("x.yaml", text)
-    assert found.count(("token", "changeme", 2, 10)) == 1
-
-
-def test_json_extractor_positions_and_escapes() -> None:
-    text = '{\n  "name": "x",\n  "auth": {"apiKey": "a\\"b", "n": 1}\n}\n'
-    found = candidates("c.json", text)
-    assert ("name", "x", 2, 12) in found
-    assert ("apiKey", 'a"b', 3, 23) in found
-
-
-def test_toml_extractor_statement_lines() -> None:
-    text = (
+        "other_doc: plain\n",
+        [
+            ("name", "example", 1, 7),
+            ("token", "quoted", 3, 11),
+            ("keys", "first", 5, 7),
+            ("keys", "second", 6, 7),
+            ("block", "multi\n", 8, 8),
+            ("other_doc", "plain", 11, 12),
+        ],
+        ["count"],  # an int is not a string value
+        id="yaml_extractor_uses_node_positions",
+    ),
+    pytest.param(
+        "chart.yaml",
+        "api_key: {{ .Values.key }\npassword: changeme\n",
+        [("password", "changeme", 2, 11)],
+        [],
+        id="yaml_that_does_not_parse_falls_back_to_lines",
+    ),
+    pytest.param(
+        "c.json",
+        '{\n  "name": "x",\n  "auth": {"apiKey": "a\\"b", "n": 1}\n}\n',
+        [("name", "x", 2, 12), ("apiKey", 'a"b', 3, 23)],
+        [],
+        id="json_extractor_positions_and_escapes",
+    ),
+    pytest.param(
+        "pyproject.toml",
         "[tool.x]\n"
         'api_token = "changeme"\n'
         "literal = 'C:\\path'\n"
@@ -116,15 +115,43 @@ def test_toml_extractor_statement_lines() -> None:
         'lines"""\n'
         'inline = { secret = "s", n = 1 }\n'
         'list = ["a", "b"]\n'
-        'bad = "unterminated\n'
-    )
-    found = candidates("pyproject.toml", text)
-    assert ("api_token", "changeme", 2, 13) in found
-    assert ("literal", "C:\\path", 3, 11) in found
-    assert ("multi", "two\nlines", 4, 9) in found
-    assert ("secret", "s", 7, 10) in found
-    assert ("list", "a", 8, 8) in found and ("list", "b", 8, 8) in found
-    assert all(key != "bad" for key, *_ in found)
+        'bad = "unterminated\n',
+        [
+            ("api_token", "changeme", 2, 13),
+            ("literal", "C:\\path", 3, 11),
+            ("multi", "two\nlines", 4, 9),
+            ("secret", "s", 7, 10),
+            ("list", "a", 8, 8),
+            ("list", "b", 8, 8),
+        ],
+        ["bad"],
+        id="toml_extractor_statement_lines",
+    ),
+    pytest.param(
+        "settings.ini",
+        "[db]\npassword = hunter2x\nENV API_TOKEN=changeme\nurl: http://x\n",
+        [("password", "hunter2x", 2, 12), ("API_TOKEN", "changeme", 3, 15)],
+        [],
+        id="generic_text_lines",
+    ),
+]
+
+
+@pytest.mark.parametrize(("name", "text", "present", "absent_keys"), EXTRACTOR_CASES)
+def test_extractor(
+    name: str, text: str, present: list[tuple[str, str, int, int]], absent_keys: list[str]
+) -> None:
+    found = candidates(name, text)
+    for expected in present:
+        assert expected in found
+    for absent in absent_keys:
+        assert all(key != absent for key, *_ in found)
+
+
+def test_yaml_aliases_are_read_once() -> None:
+    text = "base: &b\n  token: changeme\ncopy: *b\n"
+    found = candidates("x.yaml", text)
+    assert found.count(("token", "changeme", 2, 10)) == 1
 
 
 def test_python_extractor_forms() -> None:
@@ -175,33 +202,51 @@ def test_js_and_go_extractor_forms() -> None:
     assert candidates("m.go", go) == [("apiKey", "one", 1, 12), ("Password", "two", 2, 24)]
 
 
-def test_generic_text_lines() -> None:
-    text = "[db]\npassword = hunter2x\nENV API_TOKEN=changeme\nurl: http://x\n"
-    found = candidates("settings.ini", text)
-    assert ("password", "hunter2x", 2, 12) in found
-    assert ("API_TOKEN", "changeme", 3, 15) in found
-
-
-def test_rules_placeholder_only_under_secret_bearing_keys() -> None:
-    text = "name: example\napi_key: changeme\nopenai_api_key: sk-xxxxxxxxxxxxxxxxxxxx\n"
-    assert where(scan_text("config.yaml", text)) == [
-        (2, 10, "placeholder", "api_key", "word:changeme"),
-        (3, 17, "placeholder", "openai_api_key", "provider-placeholder:openai"),
-    ]
-
-
-def test_rules_hardcoded_secret_by_provider_anywhere_and_entropy_under_key() -> None:
-    text = (
+# Each case: a file's text and every (line, column, rule, key, kind) the scan reports.
+# The ids are the names these cases had as separate tests.
+FINDING_CASES = [
+    pytest.param(
+        "config.yaml",
+        "name: example\napi_key: changeme\nopenai_api_key: sk-xxxxxxxxxxxxxxxxxxxx\n",
+        [
+            (2, 10, "placeholder", "api_key", "word:changeme"),
+            (3, 17, "placeholder", "openai_api_key", "provider-placeholder:openai"),
+        ],
+        id="rules_placeholder_only_under_secret_bearing_keys",
+    ),
+    pytest.param(
+        "app.yaml",
         f"github_token: {CANARY}\n"
         f"description: {CANARY}\n"
         "db_password: Xk9#mQ2vL8pZ\n"
-        "nickname: Xk9#mQ2vL8pZ\n"
-    )
-    assert where(scan_text("app.yaml", text)) == [
-        (1, 15, "hardcoded-secret", "github_token", "github"),
-        (2, 14, "hardcoded-secret", "description", "github"),
-        (3, 14, "hardcoded-secret", "db_password", "high-entropy"),
-    ]
+        "nickname: Xk9#mQ2vL8pZ\n",
+        [
+            (1, 15, "hardcoded-secret", "github_token", "github"),
+            (2, 14, "hardcoded-secret", "description", "github"),
+            (3, 14, "hardcoded-secret", "db_password", "high-entropy"),
+        ],
+        id="rules_hardcoded_secret_by_provider_anywhere_and_entropy_under_key",
+    ),
+    pytest.param(
+        "c.json",
+        '{"apiKey": "<your-api-key>"}',
+        [(1, 13, "placeholder", "apiKey", "template:angle")],
+        id="angle_placeholder_is_a_finding",
+    ),
+    pytest.param(
+        "m.py",
+        "API_KEY = 'changeme'  # secretsync: ignore\n"
+        "PASSWORD = 'changeme'\n"
+        "const token = 'changeme'; // secretsync:ignore\n",
+        [(2, 13, "placeholder", "PASSWORD", "word:changeme")],
+        id="inline_suppression_in_any_comment_style",
+    ),
+]
+
+
+@pytest.mark.parametrize(("name", "text", "expected"), FINDING_CASES)
+def test_findings(name: str, text: str, expected: list[tuple[int, int, str, str, str]]) -> None:
+    assert where(scan_text(name, text)) == expected
 
 
 def test_references_templates_hashes_and_uuids_are_not_findings() -> None:
@@ -217,21 +262,6 @@ def test_references_templates_hashes_and_uuids_are_not_findings() -> None:
         "key: America/Los_Angeles\n"
     )
     assert scan_text("deploy.yaml", text) == []
-
-
-def test_angle_placeholder_is_a_finding() -> None:
-    found = scan_text("c.json", '{"apiKey": "<your-api-key>"}')
-    assert where(found) == [(1, 13, "placeholder", "apiKey", "template:angle")]
-
-
-def test_inline_suppression_in_any_comment_style() -> None:
-    text = (
-        "API_KEY = 'changeme'  # secretsync: ignore\n"
-        "PASSWORD = 'changeme'\n"
-        "const token = 'changeme'; // secretsync:ignore\n"
-    )
-    found = scan_text("m.py", text)
-    assert where(found) == [(2, 13, "placeholder", "PASSWORD", "word:changeme")]
 
 
 @pytest.mark.parametrize(

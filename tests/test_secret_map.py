@@ -6,24 +6,22 @@ import textwrap
 from pathlib import Path
 
 import pytest
+from map_support import SOPHIA_HEAD
 
 from secretsync.errors import ConfigError, MapError
 from secretsync.secret_map import load_map, parse_map
 
 REPO = Path(__file__).resolve().parents[1]
 
-HEAD = """\
-version: 1
-github: {org: ai-cherry}
-esc: {org: scoobyjava-org, project: default}
-environments:
-  production: {esc_env: sophia-ai-production}
-  staging: {esc_env: sophia-ai-staging}
+HEAD = (
+    SOPHIA_HEAD
+    + """\
 categories:
   ai: sophia.ai
   infrastructure: sophia.infrastructure
 secrets:
 """
+)
 # HEAD is 10 lines, so the first secret key is on line 11.
 
 

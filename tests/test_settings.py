@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from map_support import SOPHIA_HEAD, write_map
 from pydantic import SecretStr
 
 import secretsync.runtime as settings_pkg
@@ -22,13 +23,9 @@ from secretsync.runtime.sources import LoadOptions, chosen_sources
 
 REPO = Path(__file__).resolve().parents[1]
 
-MAP = """\
-version: 1
-github: {org: ai-cherry}
-esc: {org: scoobyjava-org, project: default}
-environments:
-  production: {esc_env: sophia-ai-production}
-  staging: {esc_env: sophia-ai-staging}
+MAP = (
+    SOPHIA_HEAD
+    + """\
 categories:
   ai: sophia.ai
   infra: sophia.infrastructure
@@ -61,6 +58,10 @@ secrets:
     type: json
     required: false
 """
+)
+
+# No `.env` or map of the checkout leaks in: each test runs in its own folder.
+pytestmark = pytest.mark.usefixtures("in_tmp_path")
 
 # Values that look real to the classifier; CANARY must never appear in any output.
 CANARY = "tok_CANARY7f3a9c2e41d8b6a5f0e9d8c7"
@@ -74,17 +75,9 @@ GOOD = {
 }
 
 
-@pytest.fixture(autouse=True)
-def _own_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """No `.env` or map of the checkout leaks in: each test runs in its own folder."""
-    monkeypatch.chdir(tmp_path)
-
-
 @pytest.fixture
 def map_file(tmp_path: Path) -> Path:
-    path = tmp_path / "secret_map.yaml"
-    path.write_text(MAP, encoding="utf-8")
-    return path
+    return write_map(tmp_path, MAP)
 
 
 def load(map_file: Path, environ: dict[str, str], **kw: Any) -> Any:

@@ -11,6 +11,7 @@ from typing import Any
 
 import keyring.errors
 import pytest
+from map_support import SOPHIA_HEAD, write_map
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
@@ -20,13 +21,9 @@ from secretsync.runtime import EscSettingsSource, clear_esc_cache, load_settings
 
 ORG, PROJECT, ENV = "scoobyjava-org", "default", "sophia-ai-production"
 
-MAP = """\
-version: 1
-github: {org: ai-cherry}
-esc: {org: scoobyjava-org, project: default}
-environments:
-  production: {esc_env: sophia-ai-production}
-  staging: {esc_env: sophia-ai-staging}
+MAP = (
+    SOPHIA_HEAD
+    + """\
 categories:
   ai: sophia.ai
 secrets:
@@ -43,6 +40,10 @@ secrets:
     env_var: SOPHIA_REPLICAS
     required: false
 """
+)
+
+# No `.env` or map of the checkout leaks in: each test runs in its own folder.
+pytestmark = pytest.mark.usefixtures("in_tmp_path")
 
 OPENAI_ESC = "sk-proj-Esc4u9TqW2bN7xRk3LmZp8VcY1dF6gHj"
 ANTHROPIC_ESC = "sk-ant-api03-Esc7Yp2LqW9xK4mN1bV6cZ3tR8sD5fGh"
@@ -72,17 +73,9 @@ def _fresh_cache() -> Iterator[None]:
     clear_esc_cache()
 
 
-@pytest.fixture(autouse=True)
-def _own_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """No `.env` or map of the checkout leaks in: each test runs in its own folder."""
-    monkeypatch.chdir(tmp_path)
-
-
 @pytest.fixture
 def map_file(tmp_path: Path) -> Path:
-    path = tmp_path / "secret_map.yaml"
-    path.write_text(MAP, encoding="utf-8")
-    return path
+    return write_map(tmp_path, MAP)
 
 
 @pytest.fixture

@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 import asyncio
-import base64
-import io
-import json
-import random
 from typing import Any
 
 import httpx
 import pytest
 import yaml
+from sync_support import SYNC_MAP, json_source, pem, seed_app_environments
 
 from secretsync.clients import EscClient, GitHubClient
 from secretsync.emulator import Emulator, ServedEmulator
@@ -19,35 +16,8 @@ from secretsync.errors import ConflictError, NotFoundError, RefusedError
 from secretsync.esc_definition import EscDefinition
 from secretsync.plan import Action
 from secretsync.secret_map import SecretMap, parse_map
-from secretsync.sources import SourceValues, load_source
 from secretsync.sync import EnvResult, SyncOptions, github_times, sync_environments
 
-
-def _pem(seed: int) -> str:
-    """A private key shaped like a real one: random key material, 64-column lines."""
-    body = base64.b64encode(random.Random(seed).randbytes(900)).decode()
-    lines = [body[i : i + 64] for i in range(0, len(body), 64)]
-    return (
-        "-----BEGIN OPENSSH PRIVATE KEY-----\n"
-        + "\n".join(lines)
-        + ("\n-----END OPENSSH PRIVATE KEY-----\n")
-    )
-
-
-MAP = """\
-version: 1
-github: {org: acme}
-esc: {org: acme-esc, project: default}
-environments:
-  production: {esc_env: app-production}
-  staging: {esc_env: app-staging}
-categories:
-  ai: app.ai
-secrets:
-  OPENAI_API_KEY: {category: ai}
-  DB_PASSWORD: {category: ai, env_var: DATABASE_PASSWORD}
-  DEPLOY_KEY: {category: ai, github: {scope: "repo:web"}}
-"""
 EXISTING = """\
 imports:
   - shared-base
@@ -59,27 +29,22 @@ values:
 VALUES = {
     "OPENAI_API_KEY": "Q7vLx2Rk9mTz4Wp8Nc3Hb6Jd",
     "DB_PASSWORD": "u$e9Kq2{Vx7}Lm4$$Tn8Rz",
-    "DEPLOY_KEY": _pem(1),
+    "DEPLOY_KEY": pem(1),
 }
 ENVS = ["production", "staging"]
 
 
 @pytest.fixture
 def smap() -> SecretMap:
-    return parse_map(MAP)
+    return parse_map(SYNC_MAP)
 
 
 @pytest.fixture
 def served(secretsync_emulator_server: ServedEmulator) -> ServedEmulator:
     emu = secretsync_emulator_server.emulator
     emu.seed_esc_environment("acme-esc", "default", "shared-base", "values: {tier: web}\n")
-    for name in ("app-production", "app-staging"):
-        emu.seed_esc_environment("acme-esc", "default", name, EXISTING)
+    seed_app_environments(emu, EXISTING)
     return secretsync_emulator_server
-
-
-def _source(values: dict[str, str]) -> SourceValues:
-    return load_source("json:-", {}, io.StringIO(json.dumps(values)))
 
 
 def _esc(served: ServedEmulator, transport: httpx.AsyncBaseTransport | None = None) -> EscClient:
@@ -97,7 +62,7 @@ def _sync(
     async def go() -> list[EnvResult]:
         async with _esc(served, transport) as esc:
             return await sync_environments(
-                esc, smap, environments or ENVS, _source(values), None, options or SyncOptions()
+                esc, smap, environments or ENVS, json_source(values), None, options or SyncOptions()
             )
 
     return asyncio.run(go())
@@ -265,8 +230,12 @@ def test_two_racing_syncs_with_different_secrets_both_land(
         async with _esc(served, hold) as one, _esc(served, hold) as two:
             return list(
                 await asyncio.gather(
-                    sync_environments(one, smap, ["staging"], _source(first), None, SyncOptions()),
-                    sync_environments(two, smap, ["staging"], _source(second), None, SyncOptions()),
+                    sync_environments(
+                        one, smap, ["staging"], json_source(first), None, SyncOptions()
+                    ),
+                    sync_environments(
+                        two, smap, ["staging"], json_source(second), None, SyncOptions()
+                    ),
                 )
             )
 
@@ -300,7 +269,7 @@ def test_prune_past_max_deletes_is_refused_and_writes_nothing(
     served: ServedEmulator, smap: SecretMap
 ) -> None:
     _sync(served, smap, VALUES)
-    smaller = parse_map(MAP.split("  DB_PASSWORD")[0])  # only OPENAI_API_KEY remains
+    smaller = parse_map(SYNC_MAP.split("  DB_PASSWORD")[0])  # only OPENAI_API_KEY remains
     served.emulator.clear_request_log()
     with pytest.raises(RefusedError, match="delete 2 paths, more than --max-deletes 1"):
         _sync(served, smaller, VALUES, SyncOptions(prune=True, max_deletes=1))
@@ -347,7 +316,9 @@ def test_github_times_are_listed_per_scope_and_recorded(
 
     async def with_times() -> None:
         async with _esc(served) as esc:
-            await sync_environments(esc, smap, ["staging"], _source(VALUES), times, SyncOptions())
+            await sync_environments(
+                esc, smap, ["staging"], json_source(VALUES), times, SyncOptions()
+            )
 
     asyncio.run(with_times())
     managed = _definition(emu, "app-staging")["values"]["secretsync"]["managed"]

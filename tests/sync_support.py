@@ -1,0 +1,53 @@
+"""Shared by the sync, plan and push tests: the map they sync, values, emulator seeding."""
+
+from __future__ import annotations
+
+import base64
+import io
+import json
+import random
+from collections.abc import Mapping
+
+from map_support import ACME_HEAD
+
+from secretsync.emulator import Emulator
+from secretsync.sources import SourceValues, load_source
+
+__all__ = ["SYNC_MAP", "json_source", "pem", "seed_app_environments"]
+
+# Three secrets in one category: a plain one, one exported under another variable name,
+# and one GitHub keeps at repository scope.
+SYNC_MAP = (
+    ACME_HEAD
+    + """\
+categories:
+  ai: app.ai
+secrets:
+  OPENAI_API_KEY: {category: ai}
+  DB_PASSWORD: {category: ai, env_var: DATABASE_PASSWORD}
+  DEPLOY_KEY: {category: ai, github: {scope: "repo:web"}}
+"""
+)
+_APP_ENVIRONMENTS = ("app-production", "app-staging")  # the ESC side of ACME_HEAD
+
+
+def pem(seed: int) -> str:
+    """A private key shaped like a real one: random key material, 64-column lines."""
+    body = base64.b64encode(random.Random(seed).randbytes(900)).decode()
+    lines = [body[i : i + 64] for i in range(0, len(body), 64)]
+    return (
+        "-----BEGIN OPENSSH PRIVATE KEY-----\n"
+        + "\n".join(lines)
+        + ("\n-----END OPENSSH PRIVATE KEY-----\n")
+    )
+
+
+def seed_app_environments(emu: Emulator, definition: str) -> None:
+    """Both ESC environments of ACME_HEAD exist in acme-esc/default, holding ``definition``."""
+    for name in _APP_ENVIRONMENTS:
+        emu.seed_esc_environment("acme-esc", "default", name, definition)
+
+
+def json_source(values: Mapping[str, str]) -> SourceValues:
+    """``values`` as the ``json:-`` source reads them (what a workflow's toJSON(secrets) gives)."""
+    return load_source("json:-", {}, io.StringIO(json.dumps(values)))
