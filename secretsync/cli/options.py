@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import argparse
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from secretsync.errors import UsageError
@@ -13,6 +13,7 @@ __all__ = [
     "add_format",
     "add_output",
     "add_source",
+    "check_environment",
     "selected_environments",
 ]
 
@@ -59,15 +60,18 @@ def selected_environments(args: argparse.Namespace, known: Sequence[str]) -> lis
     chosen: list[str] = []
     for name in args.environments:
         for part in name.split(","):
-            part = part.strip()
-            if part not in known:
-                raise UsageError(
-                    f"unknown environment {part!r}",
-                    hint=f"the map has: {', '.join(known)}",
-                )
+            part = check_environment(part.strip(), known)
             if part not in chosen:
                 chosen.append(part)
     return [name for name in known if name in chosen]
+
+
+def check_environment(name: str, known: Iterable[str]) -> str:
+    """``name`` when the map has that deploy environment, else a usage error listing them."""
+    known = list(known)
+    if name not in known:
+        raise UsageError(f"unknown environment {name!r}", hint=f"the map has: {', '.join(known)}")
+    return name
 
 
 def add_source(parser: argparse.ArgumentParser) -> None:

@@ -12,7 +12,7 @@ import difflib
 from typing import Any
 
 from secretsync.cli.app import App
-from secretsync.cli.options import add_output
+from secretsync.cli.options import add_output, check_environment
 from secretsync.errors import ConfigError, UsageError
 
 __all__ = ["register", "run"]
@@ -53,11 +53,8 @@ def run(args: argparse.Namespace, app: App) -> int:
     from secretsync.runtime.codegen import render_settings_module
 
     smap = app.load_map()
-    if args.environment is not None and args.environment not in smap.environments:
-        raise UsageError(
-            f"unknown environment {args.environment!r}",
-            hint=f"the map has: {', '.join(smap.environments)}",
-        )
+    if args.environment is not None:
+        check_environment(args.environment, smap.environments)
     if not args.class_name.isidentifier():
         raise UsageError(f"--class-name {args.class_name!r} is not a Python identifier")
     text = render_settings_module(smap, args.environment, args.class_name)

@@ -7,9 +7,8 @@ import asyncio
 import json
 
 from secretsync.cli.app import App
-from secretsync.cli.options import add_format, add_output, add_source
+from secretsync.cli.options import add_format, add_output, add_source, check_environment
 from secretsync.clients import github_from_env
-from secretsync.errors import UsageError
 from secretsync.push import PushReport, push_secrets, select_secrets
 from secretsync.sources import load_source
 
@@ -46,11 +45,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 def run(args: argparse.Namespace, app: App) -> int:
     smap = app.load_map()
-    if args.environment is not None and args.environment not in smap.environments:
-        raise UsageError(
-            f"unknown environment {args.environment!r}",
-            hint=f"the map has: {', '.join(smap.environments)}",
-        )
+    if args.environment is not None:
+        check_environment(args.environment, smap.environments)
     secrets = select_secrets(smap, args.environment, args.only)
     source = load_source(args.source, app.environ, app.stdin)
     app.redactor.add_secrets(v for name, v in source.values.items() if name in smap.secrets)
