@@ -12,7 +12,7 @@ import difflib
 import keyword
 import re
 import typing
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any, Literal
 
@@ -37,8 +37,11 @@ _SECRET_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _ENV_VAR = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _PATH_SEGMENT = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*")
 _ENV_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*")
-_ESC_NAME = re.compile(r"[A-Za-z0-9_.-]+")
-_REPO = re.compile(r"[A-Za-z0-9_.-]+")
+# Names that are only dots (".", "..") would become path traversal in an API URL.
+_ESC_NAME = re.compile(r"(?!\.+$)[A-Za-z0-9_.-]+")
+_REPO = re.compile(r"(?!\.+$)[A-Za-z0-9_.-]+")
+_GITHUB_ORG = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 
 
 # ---------------------------------------------------------------------------- the document
@@ -177,6 +180,16 @@ class _Checker:
     # -- pass 3: rules across entries
 
     def _resolve(self, doc: _Document) -> SecretMap:
+        self._check_text(self.doc.data, ())
+        if not _GITHUB_ORG.fullmatch(doc.github.org):
+            self.at_value(
+                ("github", "org"),
+                f"GitHub organization {doc.github.org!r}: use letters, digits and single hyphens",
+            )
+        for key in ("org", "project"):
+            value = getattr(doc.esc, key)
+            if not _ESC_NAME.fullmatch(value):
+                self.at_value(("esc", key), f"ESC {key} {value!r}: use letters, digits, -, _ and .")
         environments = self._environments(doc)
         categories = self._categories(doc)
         secrets: dict[str, Secret] = {}
@@ -199,8 +212,24 @@ class _Checker:
             secrets=secrets,
         )
 
+    def _check_text(self, node: Any, where: tuple[str | int, ...]) -> None:
+        """No control characters or line breaks in any text: descriptions and owners end up
+        in scripts, tables and comments (a newline there is a new shell command)."""
+        if isinstance(node, dict):
+            for key, value in node.items():
+                self._check_text(value, (*where, key))
+        elif isinstance(node, list):
+            for index, item in enumerate(node):
+                self._check_text(item, (*where, index))
+        elif isinstance(node, str) and _CONTROL.search(node):
+            self.at_value(
+                where,
+                f"{'.'.join(map(str, where))}: control characters or line "
+                "breaks are not allowed here",
+            )
+
     def _environments(self, doc: _Document) -> dict[str, Environment]:
-        result = {}
+        result: dict[str, Environment] = {}
         for name, entry in doc.environments.items():
             where = ("environments", name)
             if not _ENV_NAME.fullmatch(name):
@@ -209,6 +238,14 @@ class _Checker:
                 self.at_value(
                     (*where, "esc_env"),
                     f"ESC environment name {entry.esc_env!r}: use letters, digits, -, _ and .",
+                )
+            twin = next((e for e in result.values() if e.esc_env == entry.esc_env), None)
+            if twin is not None:
+                self.at_value(
+                    (*where, "esc_env"),
+                    f"ESC environment {entry.esc_env!r} is already the one of {twin.name!r} "
+                    f"(line {twin.line}); each deploy environment needs its own, or sync and "
+                    "prune would undo each other",
                 )
             result[name] = Environment(name, entry.esc_env, self.doc.key_position(where).line)
         return result
@@ -396,8 +433,7 @@ class _Checker:
                     )
                 else:
                     owners[key] = secret
-        paths = sorted(secrets.values(), key=lambda s: s.esc_path)
-        for shorter, longer in _prefix_pairs(paths):
+        for shorter, longer in _prefix_pairs(secrets.values()):
             self._collision(
                 longer,
                 "esc_path",
@@ -414,15 +450,19 @@ class _Checker:
             self.at_key(where, message)
 
 
-def _prefix_pairs(ordered: list[Secret]) -> Iterator[tuple[Secret, Secret]]:
-    """Pairs where one path is a strict dotted prefix of another (input sorted by path)."""
-    stack: list[Secret] = []
-    for secret in ordered:
-        while stack and not secret.esc_path.startswith(stack[-1].esc_path + "."):
-            stack.pop()
-        if stack:
-            yield stack[-1], secret
-        stack.append(secret)
+def _prefix_pairs(secrets: Iterable[Secret]) -> Iterator[tuple[Secret, Secret]]:
+    """Pairs where one path is a strict dotted prefix of another, every such pair once.
+
+    Each path's own prefixes are looked up, rather than relying on sort order: ``-`` sorts
+    before ``.``, so ``app.db-x`` would separate ``app.db`` from ``app.db.password``.
+    """
+    by_path = {secret.esc_path: secret for secret in secrets}
+    for path, secret in sorted(by_path.items()):
+        segments = path.split(".")
+        for cut in range(1, len(segments)):
+            shorter = by_path.get(".".join(segments[:cut]))
+            if shorter is not None:
+                yield shorter, secret
 
 
 def _path_problem(path: str) -> str | None:

@@ -20,6 +20,8 @@ _RUN_KEY = os.urandom(32)  # os, not `secrets`: one import less at every start
 # Values shorter than this are too common ("1", "true") to scrub from arbitrary text
 # without mangling it; they are never printed by secretsync in the first place.
 _MIN_REDACT_LEN = 4
+# What add_secrets() takes as a credential: shorter values are words, not keys.
+_MIN_SECRET_LEN = 8
 
 
 def fingerprint(value: str, *, key: bytes | None = None) -> str:
@@ -42,6 +44,7 @@ class Redactor:
 
     def __init__(self, values: Iterable[str] = ()) -> None:
         self._needles: set[str] = set()
+        self._ordered: list[str] = []
         self.add(values)
 
     def add(self, values: Iterable[str]) -> None:
@@ -49,17 +52,20 @@ class Redactor:
             for form in _forms(value):
                 if len(form) >= _MIN_REDACT_LEN:
                     self._needles.add(form)
+        # Longest first, so a value that contains another is replaced whole.
+        self._ordered = sorted(self._needles, key=len, reverse=True)
 
     def add_secrets(self, values: Iterable[str]) -> None:
-        """Like :meth:`add`, but leaves out placeholders and empty values.
+        """Like :meth:`add`, for values read from a store: only those that look like secrets.
 
-        Those are what secretsync reports on, by kind; a redactor that knew ``changeme`` or
-        ``token`` would mask the word in every message ("placeholder word '••••••'").
+        Placeholders, references and short values are left out: they are what secretsync
+        reports on, by kind, and a redactor that knew ``changeme``, ``true`` or ``prod``
+        would mangle every message and JSON document that holds the word. Callers pass
+        only the values of sensitive secrets (``Secret.is_sensitive``).
         """
         from secretsync.placeholders import Verdict, classify
 
-        stand_ins = (Verdict.EMPTY, Verdict.PLACEHOLDER)
-        self.add(v for v in values if classify(v).verdict not in stand_ins)
+        self.add(v for v in values if _credential_like(v) and classify(v).verdict is Verdict.SECRET)
 
     def __bool__(self) -> bool:
         return bool(self._needles)
@@ -68,11 +74,19 @@ class Redactor:
         return f"Redactor({len(self._needles)} values)"
 
     def redact(self, text: str) -> str:
-        # Longest first, so a value that contains another is replaced whole.
-        for needle in sorted(self._needles, key=len, reverse=True):
+        for needle in self._ordered:
             if needle in text:
                 text = text.replace(needle, MASK)
         return text
+
+
+def _credential_like(value: str) -> bool:
+    """Long, or mixing digits or cases: ``production`` and ``sophia-ai`` are words."""
+    text = value.strip()
+    if len(text) < _MIN_SECRET_LEN:
+        return False
+    mixed_case = any(c.islower() for c in text) and any(c.isupper() for c in text)
+    return len(text) >= 20 or mixed_case or any(c.isdigit() for c in text)
 
 
 def _forms(value: str) -> Iterable[str]:

@@ -294,3 +294,59 @@ def test_every_issue_is_file_line_column() -> None:
     found = issues("a: {category: zz, type: nope, max_age_days: 0, extra: 1}\n")
     assert len(found) == 3
     assert all(line.split(":")[0].isdigit() and line.split(":")[1].isdigit() for line in found)
+
+
+def test_path_inside_another_is_found_whatever_sorts_between() -> None:
+    # "-" sorts before ".", so app.db-x sits between app.db and app.db.password.
+    found = issues(
+        "A: {category: ai, esc_path: app.db}\n"
+        "B: {category: ai, esc_path: app.db-x}\n"
+        "C: {category: ai, esc_path: app.db.password}\n"
+    )
+    assert found == [
+        "13:31: ESC path 'app.db.password' sits inside 'app.db' of A (line 11); "
+        "one value cannot also be a mapping"
+    ]
+
+
+def test_two_deploy_environments_cannot_share_an_esc_environment() -> None:
+    head = HEAD.replace(
+        "staging: {esc_env: sophia-ai-staging}", "staging: {esc_env: sophia-ai-production}"
+    )
+    assert only("A_KEY: {category: ai}\n", head) == (
+        "6:22: ESC environment 'sophia-ai-production' is already the one of 'production' "
+        "(line 5); each deploy environment needs its own, or sync and prune would undo each other"
+    )
+
+
+@pytest.mark.parametrize(
+    ("block", "expected"),
+    [
+        (
+            'A_KEY: {category: ai, owner: "team\\ntouch /tmp/x"}\n',
+            "11:32: secrets.A_KEY.owner: control characters or line breaks are not allowed here",
+        ),
+        (
+            'A_KEY: {category: ai, description: "tab\\there"}\n',
+            "11:38: secrets.A_KEY.description: control characters or line breaks are not allowed here",
+        ),
+    ],
+)
+def test_control_characters_in_text_are_refused(block: str, expected: str) -> None:
+    assert only(block) == expected
+
+
+def test_names_made_of_dots_are_refused() -> None:
+    head = HEAD.replace("sophia-ai-staging", "'..'")
+    assert only("A_KEY: {category: ai}\n", head) == (
+        "6:22: ESC environment name '..': use letters, digits, -, _ and ."
+    )
+    assert "bad repository '.'" in only(
+        "A_KEY: {category: ai, github: {visibility: selected, repositories: ['.']}}\n"
+    )
+    assert "ESC project '..'" in only(
+        "A_KEY: {category: ai}\n", HEAD.replace("project: default", "project: '..'")
+    )
+    assert "GitHub organization 'ai--'" in only(
+        "A_KEY: {category: ai}\n", HEAD.replace("org: ai-cherry", "org: ai--")
+    )
