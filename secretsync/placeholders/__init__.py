@@ -14,13 +14,22 @@ Label policy for the cases people disagree on (what a reviewer of an example fil
   secret); a product name plus an account name (``grafana_admin``); values mostly made of
   alphabet or digit runs (``a1b2c3d4``, ``...1234567890abcdef``); pointers and descriptions
   instead of a value (``same-as-above``, ``api key for the export job``); type names
-  (``string``); base64 or hex of any of these; Helm/Jinja/GitHub templates left unrendered,
-  and references with ``<name>`` holes in them.
+  (``string``); base64 or hex of any of these (an ``echo | base64`` newline included);
+  Helm/Jinja/GitHub templates left unrendered, and references with ``<name>`` holes in
+  them. Also: a self-hosted product's name (``grafana``, ``tomcat``) or product + account
+  (``jenkinsadmin``); a ``user:password`` default pair (``guest:guest``); a word written
+  twice (``hogehoge``); three characters or fewer; a token cut off with ``...``; a JSON
+  object whose credential field is a placeholder.
 - Secrets: anything chosen rather than left in place, however weak: passphrases of ordinary
   words (``granite-tulip-ferry``), human passwords mixing words, digits and symbols
   (``Summer2024!Deploy``, ``Tr0ub4dor&3x``), and base64 of such a password.
 - References: environment and secret-store pointers, including Terraform expressions
-  (``var.db_password``) and store URIs embedded in a URL.
+  (``var.db_password``), store URIs embedded in a URL, ``${VAR:default}`` and
+  ``$VAR`` fields inside a DSN, calls that read a named variable (``env("X")``), CI and
+  platform secrets (Jenkins ``credentials('id')``, Vercel ``@name``, Rails credentials),
+  CloudFormation ``{{resolve:...}}``, paths to key files and SSM/Vault-style store paths.
+- Not placeholders: PascalCase type names from code (``SecretStr``): the vocabulary
+  inside an identifier decides nothing.
 
 The rule modules: :mod:`.vocabulary` (word lists), :mod:`.words` (reading a value as words),
 :mod:`.patterns` (templates, references, vendor examples), :mod:`.shapes` (runs, encodings,
@@ -38,6 +47,7 @@ from functools import lru_cache
 from secretsync import providers
 from secretsync.placeholders import patterns, shapes, words
 from secretsync.placeholders import vocabulary as vocab
+from secretsync.placeholders.keys import looks_secret_bearing_key
 from secretsync.placeholders.verdict import Classification, Verdict, placeholder
 
 __all__ = ["Classification", "Verdict", "classify", "is_placeholder", "looks_secret_bearing_key"]
@@ -61,7 +71,8 @@ _PAD_CHARS = frozenset("xX*#0.-_•…")
 _ELISIONS = ("...", "…", "***", "•••")
 _ELISION_RUN = re.compile(r"\.{3,}|…+|\*{3,}|•{3,}")
 _PLAIN = re.compile(r"[A-Za-z0-9_.-]*")
-_DIGIT = re.compile(r"[0-9]")
+_TRUNCATED = re.compile(r"[A-Za-z0-9_+/=.-]{4,}?(?:\.{3,}|…)")
+_PAIR = re.compile(r"([A-Za-z][\w.-]{0,31}):([^\s:@/]{1,64})")
 _SEPARATED = re.compile(r"[a-z][ _.-][A-Za-z]").search
 
 
@@ -75,6 +86,22 @@ def _repeated_unit(text: str) -> bool:
         if (unit * (len(text) // size + 1)).startswith(text):
             return True
     return False
+
+
+def _default_pair(text: str, key_tokens: frozenset[str]) -> Classification | None:
+    """``guest:guest``, ``admin:changeme``: a user:password pair that is a default login."""
+    match = _PAIR.fullmatch(text)
+    if match is None:
+        return None
+    user, password = match.group(1).lower(), match.group(2)
+    plain = password.lower()
+    if (
+        plain == user
+        or plain.rstrip("0123456789!.@#?").translate(vocab.LEET) in vocab.WEAK
+        or words.words(password, key_tokens) is not None
+    ):
+        return _ph("weak-default", "a user:password pair of well-known defaults")
+    return None
 
 
 def _padding_run(body: str) -> str | None:
@@ -93,11 +120,14 @@ def _padding_run(body: str) -> str | None:
 
 
 def _elided(value: str) -> bool:
-    """``sk-proj-...``, ``AKIA…WXYZ``, ``****1234``: a marker, a few plain characters around."""
+    """``sk-proj-...``, ``AKIA…WXYZ``, ``****1234``: a marker, a few plain characters around;
+    or a token of any length cut off with ``...`` (``eyJhbGciOi...``): no real key ends so."""
     if not any(mark in value for mark in _ELISIONS):
         return False
     rest = _ELISION_RUN.sub("", value)
-    return len(rest) <= 24 and _PLAIN.fullmatch(rest) is not None
+    if len(rest) <= 24 and _PLAIN.fullmatch(rest) is not None:
+        return True
+    return value.endswith(("...", "…")) and _TRUNCATED.fullmatch(value) is not None
 
 
 def _body_placeholder(body: str, key_tokens: frozenset[str]) -> str | None:
@@ -162,6 +192,7 @@ def _url(value: str, key_tokens: frozenset[str]) -> Classification | None:
             plain == (user or "").lower()
             or plain in vocab.DEFAULT_URL_PASSWORDS
             or plain in vocab.COMMON_PASSWORDS
+            or plain in vocab.PRODUCT_DEFAULTS
             or words.words(password, key_tokens) is not None
         ):
             return _ph("default-credentials-url", "a URL whose password is a well-known default")
@@ -208,15 +239,17 @@ def classify(value: str, key: str | None = None) -> Classification:
         return _ph("null-like", "a null-like word stands in for a value")
     if text.startswith("-----BEGIN"):
         return _pem(text) or _secret(text)
-    ref = patterns.REFERENCES.fullmatch(text)
+    ref = patterns.reference(text)
     if ref is not None and "<" in text and patterns.ANGLE_INSIDE.search(text):
         # "arn:aws:secretsmanager:<region>:..." is a reference nobody filled in
         return _ph("template:angle", "a reference with a <name> placeholder in it")
-    if ref is not None and ref.lastgroup is not None:
-        _, kind, reason = patterns.REFERENCE_RULES[int(ref.lastgroup[1:])]
-        # Terraform names are snake_case; "local.dev.password" is words with dots.
-        if kind != "reference:terraform" or "_" in text or "[" in text:
-            return Classification(Verdict.REFERENCE, kind, reason)
+    whole = _whole_reference(text, ref)
+    if whole is not None:
+        return whole
+    if text[0] == "{" and text[-1] == "}" and '"' in text:
+        inside = _json_fields(text)
+        if inside is not None:
+            return inside
     if text[0] in patterns.TEMPLATE_STARTS:
         for pattern, kind, reason in patterns.TEMPLATES:
             if pattern.fullmatch(text):
@@ -236,6 +269,10 @@ def classify(value: str, key: str | None = None) -> Classification:
         )
     if "<" in text and patterns.ANGLE_INSIDE.search(text):
         return _ph("template:angle", "contains a <name> placeholder")
+    if "$" in text and patterns.EMBEDDED_VARIABLE.search(text):
+        return Classification(
+            Verdict.REFERENCE, "reference:interpolation", "interpolates a variable"
+        )
     embedded = (
         patterns.EMBEDDED_REFERENCE.search(text) if ("://" in text or "arn:" in text) else None
     )
@@ -252,6 +289,30 @@ def classify(value: str, key: str | None = None) -> Classification:
     return found or _secret(text)
 
 
+_PATH_KINDS = frozenset(("reference:path", "reference:file"))
+
+
+def _whole_reference(text: str, ref: re.Match[str] | None) -> Classification | None:
+    """The reference rule the whole value matched, unless the match is really words."""
+    if ref is None or ref.lastgroup is None:
+        return None
+    _, kind, reason = patterns.REFERENCE_RULES[int(ref.lastgroup[1:])]
+    if kind in _PATH_KINDS and _holed_path(text):
+        return None  # "/your/db/password": a path nobody filled in
+    # Terraform names are snake_case; "local.dev.password" is words with dots.
+    if kind == "reference:terraform" and not (
+        "_" in text or "[" in text or text.startswith(("var.", "module.", "data."))
+    ):
+        return None
+    return Classification(Verdict.REFERENCE, kind, reason)
+
+
+def _holed_path(text: str) -> bool:
+    """A placeholder word (``your``, ``example``) in a path's folders: a hole, not a place."""
+    folders = text.rsplit("/", 1)[0]
+    return any(token in vocab.MARKERS for token in words.tokens(folders))
+
+
 def _jinja(text: str) -> bool:
     """``{{ }}``, ``{% %}`` or ERB ``<% %>`` anywhere (string search: nothing to backtrack)."""
     for start, end in (("{{", "}}"), ("{%", "%}"), ("<%", "%>")):
@@ -259,6 +320,31 @@ def _jinja(text: str) -> bool:
         if at >= 0 and text.find(end, at + 2) >= 0:
             return True
     return False
+
+
+def _json_fields(text: str) -> Classification | None:
+    """A JSON object (``{"type": "HS256", "key": "..."}``) judged by its credential fields:
+    a placeholder or a reference in one of them decides for the whole value."""
+    try:
+        data = json.loads(text)
+    except ValueError:
+        return None
+    if not isinstance(data, dict):
+        return None
+    for name, field in data.items():
+        if not isinstance(field, str) or not (
+            name.lower() in _JSON_SECRET_FIELDS or looks_secret_bearing_key(name)
+        ):
+            continue
+        found = classify(field, name)
+        if found.verdict in (Verdict.PLACEHOLDER, Verdict.EMPTY):
+            return _ph(found.kind, f"a JSON credential field: {found.reason}")
+        if found.verdict is Verdict.REFERENCE:
+            return Classification(Verdict.REFERENCE, found.kind, f"a JSON field {found.reason}")
+    return None
+
+
+_JSON_SECRET_FIELDS = frozenset(("key", "secret", "password", "token", "value"))
 
 
 def _template(text: str, kind: str, reason: str) -> Classification:
@@ -271,16 +357,25 @@ def _template(text: str, kind: str, reason: str) -> Classification:
 def _shape(
     text: str, key: str | None, key_tokens: frozenset[str], *, decode: bool = True
 ) -> Classification | None:
+    if text[0].isupper() and text.isalnum() and words.type_name(text):
+        return None  # SecretStr: a type name from code
     if text.isdigit():
         # Numbers are ports, ids and PINs: only a run of one digit or 1234... is suspect.
-        if (len(set(text)) == 1 and len(text) >= 3) or words.sequential(text):
+        if (
+            len(set(text)) == 1
+            or words.sequential(text)
+            or (len(text) >= 7 and shapes.longest_run(text) * 3 >= len(text) * 2)
+        ):
             return _ph("sequential", "a repeated or sequential run of digits")
-        return None
+        return _too_short(text)
     pad = _padding_run(text)
     if pad is not None:
         return _ph("padding", f"a run of repeated {pad!r}")
-    if len(text) >= 6 and _repeated_unit(text):
+    if len(text) >= 6 and (_repeated_unit(text) or shapes.doubled_word(text)):
         return _ph("repeated", "one short unit repeated over and over")
+    pair = _default_pair(text, key_tokens) if ":" in text else None
+    if pair is not None:
+        return pair
     if _elided(text):
         return _ph("elided", "a key shown with most of it elided")
     if key and _squash(text) == _squash(key):
@@ -303,6 +398,9 @@ def _generic_shape(
     text: str, key: str | None, key_tokens: frozenset[str], *, decode: bool
 ) -> Classification | None:
     """The shapes no word list names: runs, weak defaults, descriptions, encoded words."""
+    short = _too_short(text) if decode else None
+    if short is not None:
+        return short
     low_key = key.lower() if key else ""
     password_key = "pass" in low_key or "pwd" in low_key  # a login password, not an API key
     if password_key and shapes.word_and_digits(text):
@@ -311,8 +409,14 @@ def _generic_shape(
         _sequential_text(text) or ("." in text and _sequential_tail(text.rsplit(".", 1)[1]))
     ):
         return _ph("sequential", "mostly alphabet or digit runs like 'abcd' and '1234'")
-    if len(text) <= 120 and _DIGIT.search(text) is None and (len(text) <= 24 or _SEPARATED(text)):
+    if (
+        len(text) <= 120
+        and shapes.digits_apart(text, vocab.VOCABULARY)
+        and (len(text) <= 24 or _SEPARATED(text))
+    ):
         tokens = list(words.tokens(text))
+        if " " in text:  # prose: numbers ("32 characters") and flags ("-n") ride along
+            tokens = [t for t in tokens if len(t) > 1 and not (t.isdigit() and len(t) <= 4)]
         if shapes.reads_like_prose(tokens, vocab.VOCABULARY | vocab.STOPWORDS | key_tokens):
             return _ph("description", "reads as a description of the value, not a value")
     if decode:
@@ -321,6 +425,13 @@ def _generic_shape(
             encoding, inner = decoded
             if _shape(inner.strip(), key, key_tokens, decode=False) is not None:
                 return _ph(f"encoded:{encoding}", f"{encoding} of a placeholder")
+    return None
+
+
+def _too_short(text: str) -> Classification | None:
+    """``a``, ``123``: three characters or fewer cannot be a secret anyone relies on."""
+    if len(text) <= 3:
+        return _ph("weak-default", "three characters or fewer: too short to be a secret")
     return None
 
 
@@ -352,24 +463,3 @@ def _secret(text: str) -> Classification:
 def is_placeholder(value: str, key: str | None = None) -> bool:
     """True when :func:`classify` calls the value a placeholder."""
     return classify(value, key).verdict is Verdict.PLACEHOLDER
-
-
-_SECRET_KEY_WORDS = vocab.wordset(
-    "key keys token secret secrets password passwd pwd pass passphrase credential credentials "
-    "private auth dsn apikey secretkey accesskey privatekey authtoken accesstoken clientsecret "
-    "sessionkey signingkey pat"
-)
-_NOT_A_SECRET_TAIL = vocab.wordset(
-    "url uri endpoint path file dir name type length len ttl expiry expires header prefix "
-    "env enabled mode field format count timeout"
-)
-
-
-def looks_secret_bearing_key(key: str) -> bool:
-    """Whether a key name (``STRIPE_SECRET_KEY``, ``apiKey``) suggests it holds a secret."""
-    tokens = [t for t in words.tokens(key) if t != "\0"]
-    if not tokens or tokens[-1] in _NOT_A_SECRET_TAIL:
-        return False
-    if "public" in tokens and not {"private", "secret"} & set(tokens):
-        return False
-    return any(t in _SECRET_KEY_WORDS for t in tokens)

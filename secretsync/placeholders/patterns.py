@@ -18,7 +18,11 @@ REFERENCE_RULES: tuple[tuple[str, str, str], ...] = (
         "a GitHub Actions expression naming a variable",
     ),
     (r"\$\{env:[A-Za-z_]\w*\}", "reference:env", "points to an environment variable"),
-    (r"\$[A-Z_][A-Z0-9_]*", "reference:env", "points to an environment variable"),
+    (
+        r"\$(?:[A-Z_][A-Z0-9_]*|[a-z][a-z0-9]*_[a-z0-9_]+)",
+        "reference:env",
+        "points to an environment or shell variable",
+    ),
     (r"%[A-Z_][A-Z0-9_]*%", "reference:env", "points to a Windows environment variable"),
     (r"env:[A-Za-z_]\w*", "reference:env", "points to an environment variable"),
     (r"op://\S+", "reference:1password", "points to a 1Password item"),
@@ -44,31 +48,89 @@ REFERENCE_RULES: tuple[tuple[str, str, str], ...] = (
         "reference:env",
         "code that reads an environment variable",
     ),
+    (r"@[a-z][a-z0-9]*[-_][a-z0-9_-]+", "reference:platform", "names a Vercel secret"),
+    (
+        r"(?:(?:%[\w.]+%|~|\.{1,2})?/|classpath:/?|file:/*)(?:[\w.@%-]+/)*[\w.@-]+"
+        r"\.(?:pem|key|p12|pfx|jks|keystore|crt|cer|der|asc|gpg|txt|json)",
+        "reference:file",
+        "a path to a key or secret file",
+    ),
+    (
+        r"(?:/[\w.-]+){2,}/[\w.-]*(?i:pass|secret|token|key|cred|pwd)[\w.-]*",
+        "reference:path",
+        "a secret-store path (SSM parameter or Vault style)",
+    ),
     (r"\$ANSIBLE_VAULT;.*", "reference:ansible-vault", "an Ansible Vault-encrypted value"),
     (
         r"(?:var|local|module|data\.[a-z][\w-]*)\.[A-Za-z_][\w-]*(?:\.[\w-]+|\[[^\]]+\])*"
         r"|[a-z][a-z0-9]*_[a-z0-9_]+\.[A-Za-z_][\w-]*"
-        r"\.(?:result|id|value|content|secret_string|secret_binary|password|token|arn)"
+        r"\.(?:result|id|value|content|arn|password|token|secret_string|secret_binary"
+        r"|[a-z]+_[a-z_]*(?:key|password|secret|token))"
         r"(?:\[[^\]]+\])?",
         "reference:terraform",
         "a Terraform expression naming a variable, data source or resource",
     ),
 )
-#: All reference shapes as one alternation: one C-level match per value, not twelve.
-REFERENCES = re.compile(
-    "|".join(f"(?P<r{i}>{rx})" for i, (rx, _, _) in enumerate(REFERENCE_RULES)), re.S
+#: Code and tool syntax that always ends in ``)`` or ``}``: matched only against values
+#: that do, so the common case (a plain token) pays nothing for them.
+CALL_RULES: tuple[tuple[str, str, str], ...] = (
+    (
+        # env("X"), System.get_env("X"), config.getenv('X', ''): a call named for the
+        # environment with a quoted variable name
+        r"(?:[A-Za-z_][\w.]*\.)?(?:env|getenv|get_env|fetch_env!?|getEnv)"
+        r"\(\s*[\"'][\w.-]+[\"']\s*(?:,[^()]*)?\)",
+        "reference:env",
+        "code that reads an environment variable",
+    ),
+    (
+        r"credentials\(\s*[\"'][\w./-]+[\"']\s*\)"
+        r"|Rails\.application\.(?:credentials|secrets)(?:\.\w+|\[:?\w+\]|\.dig\([^()]*\))+",
+        "reference:platform",
+        "names a secret kept by the CI or app platform (Jenkins, Rails credentials)",
+    ),
+    (
+        r"\{\{resolve:(?:ssm|ssm-secure|secretsmanager):[^{}]+\}\}"
+        r"|\(\(\s*(?:awsparam|awssecret)\s.+\)\)",
+        "reference:aws",
+        "a CloudFormation or spruce reference to SSM or Secrets Manager",
+    ),
+    (r"\(\(\s*vault\s.+\)\)", "reference:vault", "a spruce reference to a Vault path"),
 )
+_BASE_COUNT = len(REFERENCE_RULES)
+REFERENCE_RULES = REFERENCE_RULES + CALL_RULES
+
+
+def _alternation(indexes: range) -> re.Pattern[str]:
+    """Rules as one alternation, groups named ``r<index>``: one C-level match per value."""
+    return re.compile("|".join(f"(?P<r{i}>{REFERENCE_RULES[i][0]})" for i in indexes), re.S)
+
+
+REFERENCES = _alternation(range(_BASE_COUNT))
+CALL_REFERENCES = _alternation(range(_BASE_COUNT, len(REFERENCE_RULES)))
+
+
+def reference(text: str) -> re.Match[str] | None:
+    """The reference rule ``text`` matches whole, if any."""
+    found = REFERENCES.fullmatch(text)
+    if found is None and (text[-1] in ")}" or text.startswith("Rails.")):
+        found = CALL_REFERENCES.fullmatch(text)
+    return found
+
+
 #: Secret-manager references that still point elsewhere when embedded in a longer value
 #: (``postgresql://user:op://vault/item/field@host/db``); the rest need the whole value.
 EMBEDDED_REFERENCE = re.compile(
     "|".join(
         f"(?P<r{i}>{rx})"
-        for i, (rx, kind, _) in enumerate(REFERENCE_RULES)
+        for i, (rx, kind, _) in enumerate(REFERENCE_RULES[:_BASE_COUNT])
         if kind in ("reference:1password", "reference:vals", "reference:aws")
     )
 )
 #: ``${VAR}``, ``${VAR:-default}`` ... anywhere in the value: a shell/compose interpolation.
-INTERPOLATION = re.compile(r"\$\{[A-Za-z_][\w.]*(?::?[-=?+][^}]*)?\}")
+INTERPOLATION = re.compile(r"\$\{[A-Za-z_][\w.-]*(?:(?::?[-=?+]|[:(])[^}]*)?\}")
+#: ``password=$POSTGRES_PASSWORD`` inside a DSN or URL: an upper-case variable with an
+#: underscore, standing as its own field (a random key has no such run).
+EMBEDDED_VARIABLE = re.compile(r"(?:^|[=:/@\s])\$[A-Z][A-Z0-9]*_[A-Z0-9_]+(?=$|[\s/@:;&?,])")
 
 TEMPLATES: tuple[tuple[re.Pattern[str], str, str], ...] = tuple(
     (re.compile(rx, re.S), kind, reason)

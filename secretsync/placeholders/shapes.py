@@ -91,7 +91,9 @@ def decode_text(text: str) -> tuple[str, str] | None:
     else:
         return None
     try:
+        # `echo x | base64` keeps the newline: the encoded text ends in one
         decoded = raw.decode("ascii")
+        decoded = decoded[:-2] if decoded.endswith("\r\n") else decoded.removesuffix("\n")
     except UnicodeDecodeError:
         return None
     if len(decoded) < 3 or not _READABLE.issuperset(decoded):
@@ -129,7 +131,7 @@ def reads_like_prose(tokens: list[str], known: frozenset[str]) -> bool:
 
     A passphrase of unrelated words (``granite-tulip-ferry-walnut``) has none of that glue.
     """
-    if len(tokens) < 2 or not all(t.isalpha() and len(t) >= 2 for t in tokens):
+    if len(tokens) < 2 or not all((t.isalpha() and len(t) >= 2) or t in known for t in tokens):
         return False
     glue = [t for t in tokens if t in known]
     if not any(len(t) >= 3 for t in glue):
@@ -144,4 +146,36 @@ def _wordlike(token: str) -> bool:
         len(token) >= 3
         and any(v in token for v in "aeiouy")
         and _CONSONANT_RUN5.search(token) is None
+    )
+
+
+_SAME_RUN = re.compile(r"(.)\1+", re.S)
+_DIGIT = re.compile(r"[0-9]")
+_ALNUM_RUN = re.compile(r"[A-Za-z0-9]+")
+
+
+def doubled_word(text: str) -> bool:
+    """``hogehoge``, ``testtest``: one word written twice (a random key never halves)."""
+    half = len(text) // 2
+    return (
+        len(text) % 2 == 0
+        and 4 <= half <= 12
+        and text[:half].isalpha()
+        and text[:half].lower() == text[half:].lower()
+    )
+
+
+def longest_run(text: str) -> int:
+    """The longest run of one repeated character (``7888888``: six)."""
+    return max((len(m.group(0)) for m in _SAME_RUN.finditer(text)), default=1)
+
+
+def digits_apart(text: str, vocabulary: frozenset[str]) -> bool:
+    """No digit, or digits only as numbers of their own (``at least 32 characters``) and in
+    vocabulary (``base64``): prose, not a password with digits mixed in."""
+    if _DIGIT.search(text) is None:
+        return True
+    return all(
+        chunk.isdigit() or chunk.isalpha() or chunk.lower() in vocabulary
+        for chunk in _ALNUM_RUN.findall(text)
     )

@@ -16,7 +16,9 @@ MARKERS = wordset(
     "changeme change replaceme replace todo tbd fixme dummy example examples sample samples "
     "test testing tests placeholder redacted insert enter paste put fill your yours xxx foo "
     "bar baz qux foobar fake mock demo notreal unset nothing hidden filtered masked secret "
-    "password passwd pwd passphrase default insecure fixture fixtures stub bogus invalid"
+    "password passwd pwd passphrase default insecure fixture fixtures stub bogus invalid "
+    # words that say "someone must still supply this"
+    "required mandatory"
 )
 #: Words that fill out placeholder phrases ("my-api-key-here") but decide nothing alone.
 FILLERS = wordset(
@@ -36,13 +38,22 @@ FILLERS = wordset(
     "at abc xyz "
     # pointers to somewhere else ("same-as-above", "see-docs", "ask-admin")
     "same as above below see check ask contact team docs doc documentation readme wiki "
-    "previous earlier elsewhere provided required optional from get copy via console "
+    "previous earlier elsewhere provided optional from get copy via console "
     "dashboard portal settings config "
     # protocols, digests and stores that name what a credential is for
     "smtp imap mail email ftp sftp ldap vpn wifi s3 gcs sha sha1 sha256 sha512 md5 hmac rsa "
     "aes bcrypt argon2 kms iam anon role 1password bitwarden lastpass keepass vault"
 )
-VOCABULARY = MARKERS | FILLERS
+#: Self-hosted products whose name is their documented or habitual default password
+#: (``grafana``, ``tomcat``, ``vagrant``, the Raspberry Pi's ``raspberry``): the value names
+#: the software, it was not chosen.
+PRODUCT_DEFAULTS = wordset(
+    "grafana kibana elasticsearch jenkins gitlab sonarqube minio keycloak airflow metabase "
+    "odoo wordpress drupal joomla magento zabbix nagios portainer traefik tomcat vagrant "
+    "raspberry ubnt cassandra neo4j couchdb mariadb mongodb influxdb kafka zookeeper solr "
+    "mosquitto emqx nextcloud gitea ansible jupyter pgadmin phpmyadmin hasura strapi directus"
+)
+VOCABULARY = MARKERS | FILLERS | PRODUCT_DEFAULTS
 CREDENTIAL_NOUNS = ("key", "token", "credential", "pass")
 #: Markers looked for inside run-together words (``mysecretpassword``), most telling first.
 MARKER_ORDER = (
@@ -59,6 +70,12 @@ NULL_LIKE = wordset(
     "null none nil undefined n/a na - -- ~ nan (none) <none> <nil> <null> <empty> (empty) "
     "empty unset notset not_set (unset) '' \"\" <> {} []"
 )
+#: The last word of a PascalCase type name (``SecretStr``, ``PasswordField``): code, not a
+#: value, so the vocabulary inside it decides nothing.
+TYPE_SUFFIXES = wordset(
+    "str string text bytes field type types dict list model class schema input param params "
+    "config options provider manager store error exception"
+)
 #: Type names written where the value should go (``SECRET_KEY = 'string'``).
 TYPE_NAMES = wordset("string str text value number int integer bool boolean char chars bytes")
 #: Account names that make a default credential when a password is built from them
@@ -70,6 +87,9 @@ STOPWORDS = wordset(
     "it its use used using when which will can should must need needs needed if not no also "
     "all each per as same above below see here there what where how e g eg ie etc into"
 )
+#: Glue a marker word can carry in a phrase (``secret must be more than 32 characters``);
+#: without a marker these words decide nothing.
+GLUE = STOPWORDS | wordset("must more than least less long most should remember make sure")
 #: Well-known default passwords (vendor defaults and the top of every leaked-password list).
 COMMON_PASSWORDS = wordset(
     "123456 1234567 12345678 123456789 1234567890 12345 1234 111111 000000 123123 654321 "
@@ -79,7 +99,7 @@ COMMON_PASSWORDS = wordset(
     "qazwsx zxcvbnm asdfgh postgres mysql redis rabbitmq default 1q2w3e4r 1q2w3e4r5t q1w2e3r4 "
     "zaq12wsx qwe123 asdf1234 1qazxsw2 minioadmin"
 )
-WEAK = COMMON_PASSWORDS | MARKERS
+WEAK = COMMON_PASSWORDS | MARKERS | PRODUCT_DEFAULTS
 #: Leetspeak digits and symbols back to the letters they stand for (``p4ssw0rd``).
 LEET = str.maketrans("013457@$", "oieastas")
 DEFAULT_URL_PASSWORDS = wordset(

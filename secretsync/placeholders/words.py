@@ -15,6 +15,9 @@ from secretsync.placeholders.verdict import Classification, placeholder
 
 _TOKEN = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|[0-9]+")
 _CHUNK = re.compile(r"[A-Za-z0-9]+")
+_CONSONANTS3 = re.compile(r"[bcdfghjklmnpqrstvwxz]{3}")
+#: ``SecretStr``, ``PasswordField``: two or more capitalised words, nothing else.
+_PASCAL = re.compile(r"(?:[A-Z][a-z0-9]+){2,4}")
 _RUNS_FROM_START = ("01234567890", "1234567890", "abcdefghijklmnopqrstuvwxyz", "qwertyuiop")
 #: What a split into vocabulary words can begin or end with: every short word whole, and the
 #: first and last three letters of every longer one.
@@ -23,6 +26,7 @@ _EDGES = vocab.TWO_LETTER | frozenset(
 )
 #: Vocabulary spelled with digits (``1password``, ``s3``): kept whole, not cut at the digit.
 _DIGIT_WORDS = frozenset(w for w in vocab.VOCABULARY if not w.isalpha() and not w.isdigit())
+_AFFIX = re.compile("|".join(vocab.AFFIX_MARKERS))
 _AFFIX_HEADS = frozenset(m[:6] for m in vocab.AFFIX_MARKERS)
 _AFFIX_TAILS = frozenset(m[-6:] for m in vocab.AFFIX_MARKERS)
 
@@ -48,9 +52,16 @@ def tokens(text: str) -> Iterator[str]:
             if plain.isalpha() and (plain in vocab.VOCABULARY or segmentable(plain)):
                 yield plain  # p4ssw0rd, dbp4ss: leetspeak for vocabulary
                 continue
+        numbered: bool | None = None
         for part in parts:
-            # A one-letter piece cut out of a longer chunk is how random strings look.
-            yield part.lower() if len(part) > 1 else "\0"
+            if len(part) > 1:
+                yield part.lower()
+                continue
+            # A one-letter piece cut out of a longer chunk is how random strings look; a
+            # digit in a chunk holding a marker is a numbered word (``my1password``).
+            if numbered is None:
+                numbered = part.isdigit() and _AFFIX.search(chunk.lower()) is not None
+            yield part if numbered and part.isdigit() else "\0"
 
 
 def segmentable(word: str) -> bool:
@@ -103,13 +114,53 @@ def _inflected(word: str) -> bool:
 
 
 def _marker_affix(word: str) -> bool:
-    """``passwordnya``, ``xsecret``: a long marker with at most three letters around it."""
-    if not 6 <= len(word) <= 14 or (word[:6] not in _AFFIX_HEADS and word[-6:] not in _AFFIX_TAILS):
+    """``passwordnya``, ``xsecret``, ``magicpassword``: a long marker with at most three
+    letters, or one ordinary-looking word, run into it."""
+    if not 6 <= len(word) <= 22 or (word[:6] not in _AFFIX_HEADS and word[-6:] not in _AFFIX_TAILS):
         return False
-    return any(
-        (word.startswith(m) or word.endswith(m)) and len(word) - len(m) <= 3
-        for m in vocab.AFFIX_MARKERS
+    for m in vocab.AFFIX_MARKERS:
+        if word.startswith(m):
+            rest = word[len(m) :]
+        elif word.endswith(m):
+            rest = word[: -len(m)]
+        else:
+            continue
+        if len(rest) <= 3 or _ordinary(rest):
+            return True
+    return False
+
+
+def _ordinary(word: str) -> bool:
+    """Could be a word (``magic``, ``super``): 3-8 letters, a vowel, no three consonants in
+    a row. Random runs (``xkqz``, ``bvtr``) fail on one of those."""
+    return (
+        3 <= len(word) <= 8
+        and any(v in word for v in "aeiouy")
+        and _CONSONANTS3.search(word) is None
     )
+
+
+def _product_login(seen: list[str], unknown: int) -> str | None:
+    """The account name when the words are a product and an account (``grafana_admin``,
+    ``rabbit-user``, ``jenkinsadmin``): a product's default login, not a chosen password."""
+    if len(seen) == 1 and not unknown:
+        return _split_account(seen[0])
+    if len(seen) + unknown != 2:
+        return None
+    account = next((t for t in seen if t in vocab.DEFAULT_ACCOUNTS), None)
+    other = [t for t in seen if t != account]
+    if account is not None and (unknown or (other and other[0] in vocab.PRODUCT_DEFAULTS)):
+        return account
+    return None
+
+
+def _split_account(word: str) -> str | None:
+    """``hasuraadmin``, ``rabbituser``: a product word run into a default account name
+    after it; the account name, or None."""
+    for account in vocab.DEFAULT_ACCOUNTS:
+        if len(account) >= 4 and word.endswith(account) and _ordinary(word[: -len(account)]):
+            return account
+    return None
 
 
 def sequential(text: str) -> bool:
@@ -126,24 +177,31 @@ def words(value: str, key_tokens: frozenset[str]) -> Classification | None:
     """Placeholder when every token is a known word, or a marker word carries a phrase
     with at most two other plain words in it (``dummy-password-for-timing-only``)."""
     seen: list[str] = []
-    unknown = 0
+    unknown = glue = 0
+    account_run: str | None = None
     for token in tokens(value):
         if known(token, key_tokens):
             seen.append(token)
+        elif token in vocab.GLUE:
+            glue += 1  # "must", "than": they join a phrase, a marker must carry it
         elif unknown < 2 and _plain_word(token):
             unknown += 1
+            account_run = account_run or _split_account(token)
         else:
             return None
-    if not any(t.isalpha() and len(t) > 2 for t in seen):
+    if not any(len(t) > 2 and not t.isdigit() for t in seen):
+        if account_run is not None and unknown == 1 and not seen and not glue:
+            why = f"a default built from the account name {account_run!r}"
+            return placeholder("weak-default", why)
         return None
     marker = next((t for t in seen if t in vocab.MARKERS), None)
     if marker is None:
         marker = next((m for t in seen for m in vocab.MARKER_ORDER if m in t), None)
-    if marker is None and unknown == 1 and len(seen) <= 2:
-        account = next((t for t in seen if t in vocab.DEFAULT_ACCOUNTS), None)
-        if account is not None:  # grafana_admin, rabbit-user: a product's default login
-            why = f"a default built from the account name {account!r}"
-            return placeholder("weak-default", why)
+    if glue and marker is None:
+        return None
+    account = _product_login(seen, unknown) if marker is None else None
+    if account is not None:  # grafana_admin, rabbit-user, jenkinsadmin
+        return placeholder("weak-default", f"a default built from the account name {account!r}")
     if unknown and (marker is None or len(seen) < unknown):
         return None
     if marker is None:
@@ -162,6 +220,18 @@ def words(value: str, key_tokens: frozenset[str]) -> Classification | None:
     return placeholder(f"word:{marker}", f"placeholder word {marker!r}")
 
 
+def type_name(value: str) -> bool:
+    """``SecretStr``, ``PasswordField``: a PascalCase type name from code, not a value, so
+    the vocabulary inside it decides nothing."""
+    return (
+        _PASCAL.fullmatch(value) is not None
+        and _TOKEN.findall(value)[-1].lower() in vocab.TYPE_SUFFIXES
+    )
+
+
 def _plain_word(token: str) -> bool:
-    """An ordinary word we don't know (``timing``), not a piece of a random string."""
+    """An ordinary word we don't know (``timing``), or a two-letter abbreviation (``wp``),
+    not a piece of a random string."""
+    if len(token) == 2:
+        return token.isalpha()
     return len(token) >= 3 and token.isalpha() and any(v in token for v in "aeiouy")
