@@ -5,6 +5,7 @@
     python benchmarks/placeholder_eval.py --wild           # values copied from public files
     python benchmarks/placeholder_eval.py --wild2          # a second, larger real-world set
     python benchmarks/placeholder_eval.py --wild3          # a third, scored before any tuning
+    python benchmarks/placeholder_eval.py --wild4          # a fourth, from sources none used
     python benchmarks/placeholder_eval.py --speed          # also values per second
 
 Prints per-label precision and recall, the three targets with PASS/FAIL, and every
@@ -124,6 +125,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--wild", action="store_true", help="score eval/wild.jsonl")
     parser.add_argument("--wild2", action="store_true", help="score eval/wild2.jsonl")
     parser.add_argument("--wild3", action="store_true", help="score eval/wild3.jsonl")
+    parser.add_argument("--wild4", action="store_true", help="score eval/wild4.jsonl")
     parser.add_argument("--speed", action="store_true", help="also measure values/second")
     args = parser.parse_args(argv)
     name = (
@@ -135,6 +137,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.wild2
         else "wild3.jsonl"
         if args.wild3
+        else "wild4.jsonl"
+        if args.wild4
         else "placeholders.jsonl"
     )
     rows = load(EVAL_DIR / name)

@@ -694,3 +694,110 @@ def test_wild3_figures_after_the_rules() -> None:
     results = run(load(ROOT / "eval" / "wild3.jsonl"))
     caught, false_alarms, references = (t.value for t in targets(results))
     assert caught >= 0.97 and false_alarms <= 0.02 and references >= 0.95
+
+
+# --- families found on eval/wild4.jsonl (each case here is a fresh instance, not a row) ---
+
+#: Its own generator: drawing from RNG at collection time would shift the other tests' draws.
+W4_RNG = random.Random(4044)
+
+
+def w4_rand(alphabet: str, n: int) -> str:
+    return "".join(W4_RNG.choice(alphabet) for _ in range(n))
+
+
+@pytest.mark.parametrize(
+    ("value", "key", "kind"),
+    [
+        ("0ld-s3cret-key", "CLIENT_SECRET", "word:secret"),  # "old" qualifies a credential
+        ("tu-contrasena-aqui", "DB_PASSWORD", "word:contrasena"),
+        ("votre-secret-ici", "API_SECRET", "word:secret"),
+        ("dein-passwort-hier", "DB_PASSWORD", "word:passwort"),
+        ("cambiar-en-produccion", "JWT_SECRET", "word:cambiar"),
+        ("graylog", "ADMIN_PASSWORD", "common-password"),
+        ("whatever", "DB_PASSWORD", "common-password"),
+        ("generate", "SECRET_KEY", "directive"),
+        ("mysql://shop_admin:shop@db:3306/shop", "DATABASE_URL", "default-credentials-url"),
+        ("{host: 'db', user: 'app', password: 'changeme'}", "DB_CONFIG", "word:changeme"),
+        ('LoginModule required username="svc" password="test";', "JAAS", "word:test"),
+    ],
+)  # fmt: skip
+def test_wild4_placeholder_families(value: str, key: str, kind: str) -> None:
+    result = classify(value, key)
+    assert (result.verdict, result.kind) == (Verdict.PLACEHOLDER, kind)
+
+
+@pytest.mark.parametrize(
+    ("value", "kind"),
+    [
+        ("$__env{DB_PASS}", "reference:env"),
+        ("$__file{/run/secrets/db}", "reference:env"),
+        ("{{process.env.STRIPE_KEY}}", "reference:env"),
+        ('{{ env "VAULT_TOKEN" }}', "reference:env"),
+        ("process.env.API_KEY ?? ''", "reference:env"),
+        ("process.env['api.key'] || 'dev'", "reference:env"),
+        ("File.read('/etc/app/secret').chomp", "reference:file"),
+        ("fs.readFileSync('/run/secrets/jwt', 'utf8').trim()", "reference:file"),
+        ("ENC(Zx8bK2pQ9mW4rT7v)", "reference:encrypted"),
+        ("{cipher}AQBa9c8f7e6d5c4b3a2", "reference:encrypted"),
+        ("https://${ user }:${ pass }@host/db", "reference:interpolation"),
+        ("{user: 'app', password: '${DB_PASSWORD}'}", "reference:interpolation"),
+    ],
+)
+def test_wild4_reference_families(value: str, kind: str) -> None:
+    result = classify(value, "SECRET")
+    assert (result.verdict, result.kind) == (Verdict.REFERENCE, kind)
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "Football2024!", "Charlie1987!", "Geheimnisvoll", "Consulting#Rain42",
+        "{user: 'app', password: '" + w4_rand(ALNUM, 20) + "'}",
+        'PlainLoginModule required username="svc" password="' + w4_rand(ALNUM, 24) + '";',
+        "postgresql://orders_svc:" + w4_rand(ALNUM, 18) + "@db:5432/orders",
+    ],
+)  # fmt: skip
+def test_wild4_rules_leave_chosen_values_alone(value: str) -> None:
+    assert verdict(value, "DB_PASSWORD") is Verdict.SECRET
+
+
+def test_quoted_fields_with_random_values_stay_secrets() -> None:
+    shapes = [
+        "{{user: 'svc', password: '{}'}}",
+        'PlainLoginModule required username="svc" password="{}";',
+        "token='{}' region='eu'",
+        "[ {{name: 'erp', username: 'svc', password: '{}'}}]",
+    ]
+    values = [
+        W4_RNG.choice(shapes).format(w4_rand(ALNUM + "!#%&*-_.", W4_RNG.randint(8, 32)))
+        for _ in range(1500)
+    ]
+    flagged = [v for v in values if verdict(v, "CONFIG") is not Verdict.SECRET]
+    assert len(flagged) <= 1, flagged[:3]
+
+
+def test_wild4_rules_never_quote_the_value() -> None:
+    secret = w4_rand(string.ascii_lowercase, 8)
+    for value, key in [
+        (f"{{user: '{secret}', password: 'changeme'}}", "DB_CONFIG"),
+        (f"postgresql://{secret}_admin:{secret}@db/app", "DATABASE_URL"),
+        (f"File.read('/run/secrets/{secret}').strip", "TOKEN"),
+        (f"{{{{process.env.{secret}}}}}", "TOKEN"),
+    ]:
+        result = classify(value, key)
+        assert result.verdict is not Verdict.SECRET, value
+        assert secret not in f"{result.kind} {result.reason} {result!r}"
+
+
+def test_wild4_figures_after_the_rules() -> None:
+    """wild4 was scored before any rule here existed (94.4% / 0% / 78.2%); these floors keep
+    what the family rules bought (one misspelt vendor default, ``postgre``, still slips)."""
+    sys.path.insert(0, str(ROOT))
+    try:
+        from benchmarks.placeholder_eval import load, run, targets
+    finally:
+        sys.path.remove(str(ROOT))
+    results = run(load(ROOT / "eval" / "wild4.jsonl"))
+    caught, false_alarms, references = (t.value for t in targets(results))
+    assert caught >= 0.98 and false_alarms <= 0.02 and references >= 0.98

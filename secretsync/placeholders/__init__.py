@@ -19,7 +19,9 @@ Label policy for the cases people disagree on (what a reviewer of an example fil
   them. Also: a self-hosted product's name (``grafana``, ``tomcat``) or product + account
   (``jenkinsadmin``); a ``user:password`` default pair (``guest:guest``); a word written
   twice (``hogehoge``); three characters or fewer; a token cut off with ``...``; a JSON
-  object whose credential field is a placeholder.
+  object, JS object or JAAS line whose quoted credential field is a placeholder; a word
+  asking for generation (``auto``); the marker words in Spanish, Portuguese, French and
+  German (``tu-clave-aqui``); consul-template fields (``{{ .Data.data.password }}``), as Helm's.
 - Secrets: anything chosen rather than left in place, however weak: passphrases of ordinary
   words (``granite-tulip-ferry``), human passwords mixing words, digits and symbols
   (``Summer2024!Deploy``, ``Tr0ub4dor&3x``), and base64 of such a password.
@@ -27,7 +29,11 @@ Label policy for the cases people disagree on (what a reviewer of an example fil
   (``var.db_password``), store URIs embedded in a URL, ``${VAR:default}`` and
   ``$VAR`` fields inside a DSN, calls that read a named variable (``env("X")``), CI and
   platform secrets (Jenkins ``credentials('id')``, Vercel ``@name``, Rails credentials),
-  CloudFormation ``{{resolve:...}}``, paths to key files and SSM/Vault-style store paths.
+  CloudFormation ``{{resolve:...}}``, paths to key files and SSM/Vault-style store paths;
+  templates that only read a variable (``{{process.env.X}}``, Grafana's ``$__env{X}``), code
+  reading a named file (``File.read('/run/secrets/x')``), env reads with a fallback
+  (``process.env.X || 'dev'``), and ciphertext whose key lives elsewhere (``ENC(...)``,
+  ``{cipher}...``).
 - Not placeholders: PascalCase type names from code (``SecretStr``): the vocabulary
   inside an identifier decides nothing.
 
@@ -190,8 +196,10 @@ def _url(value: str, key_tokens: frozenset[str]) -> Classification | None:
         plain = password.lower()
         if (
             plain == (user or "").lower()
+            or _user_stem(plain, user or "")
             or plain in vocab.DEFAULT_URL_PASSWORDS
             or plain in vocab.COMMON_PASSWORDS
+            or plain in vocab.TOP_PASSWORDS
             or plain in vocab.PRODUCT_DEFAULTS
             or words.words(password, key_tokens) is not None
         ):
@@ -207,6 +215,12 @@ def _url(value: str, key_tokens: frozenset[str]) -> Classification | None:
     if password is None and _padding_run(match.group("rest")) is None:
         return Classification(Verdict.SECRET, "url", "a URL with no credentials in it")
     return None
+
+
+def _user_stem(password: str, user: str) -> bool:
+    """``butler_admin:butler``: the password is one word of the user name (four letters or
+    more), the project or product the account was named after."""
+    return len(password) >= 4 and password in words.tokens(user)
 
 
 def _pem(value: str) -> Classification | None:
@@ -237,6 +251,8 @@ def classify(value: str, key: str | None = None) -> Classification:
     lower = text.lower()
     if lower in vocab.NULL_LIKE:
         return _ph("null-like", "a null-like word stands in for a value")
+    if lower in vocab.DIRECTIVES:
+        return _ph("directive", "asks for a value to be generated instead of being one")
     if text.startswith("-----BEGIN"):
         return _pem(text) or _secret(text)
     ref = patterns.reference(text)
@@ -250,6 +266,10 @@ def classify(value: str, key: str | None = None) -> Classification:
         inside = _json_fields(text)
         if inside is not None:
             return inside
+    if ('"' in text or "'" in text) and patterns.INLINE_FIELD.search(text):
+        inline = _inline_fields(text)
+        if inline is not None:
+            return inline
     if text[0] in patterns.TEMPLATE_STARTS:
         for pattern, kind, reason in patterns.TEMPLATES:
             if pattern.fullmatch(text):
@@ -347,6 +367,21 @@ def _json_fields(text: str) -> Classification | None:
 _JSON_SECRET_FIELDS = frozenset(("key", "secret", "password", "token", "value"))
 
 
+def _inline_fields(text: str) -> Classification | None:
+    """``username: 'DUMMY', password: 'dummy'`` inside a JS object, a JAAS line or a flow
+    map that is not strict JSON: a quoted credential field decides like a JSON one."""
+    for match in patterns.INLINE_FIELD.finditer(text):
+        name, field = match.group("name"), match.group("field")
+        if len(field) * 2 > len(text):
+            continue  # the field is most of the value: the value's own rules judge it
+        found = classify(field, name)
+        if found.verdict in (Verdict.PLACEHOLDER, Verdict.EMPTY):
+            return _ph(found.kind, f"a quoted credential field: {found.reason}")
+        if found.verdict is Verdict.REFERENCE:
+            return Classification(Verdict.REFERENCE, found.kind, f"a field {found.reason}")
+    return None
+
+
 def _template(text: str, kind: str, reason: str) -> Classification:
     inner = text.strip("<>[]{}").strip().lower()
     if inner in ("redacted", "hidden", "filtered", "masked", "removed"):
@@ -388,6 +423,7 @@ def _shape(
     plain = text.lower()
     if (
         plain in vocab.COMMON_PASSWORDS
+        or plain in vocab.TOP_PASSWORDS
         or plain.rstrip("0123456789!.@#?").translate(vocab.LEET) in vocab.WEAK
     ):
         return _ph("common-password", "a well-known default password")

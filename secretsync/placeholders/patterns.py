@@ -43,10 +43,25 @@ REFERENCE_RULES: tuple[tuple[str, str, str], ...] = (
     (r"ENC\[[A-Z0-9_]+,data:.*\]", "reference:sops", "a SOPS-encrypted value"),
     (r"(?:/var)?/run/secrets/[\w.-]+", "reference:file", "a path to a mounted secret file"),
     (
-        r"(?:process\.env|import\.meta\.env)\.\w+|(?:os\.environ|ENV)\[[\"'][\w.-]+[\"']\]"
+        # process.env.X, process.env["X"], with an `|| 'fallback'` as in `${X:-fallback}`
+        r"(?:process\.env|import\.meta\.env)(?:\.\w+|\[[\"'][\w.-]+[\"']\])"
+        r"(?:\s*(?:\|\||\?\?)\s*\S.*)?"
+        r"|(?:os\.environ|ENV)\[[\"'][\w.-]+[\"']\]"
         r"|(?:os\.getenv|os\.environ\.get|ENV\.fetch|System\.getenv|Deno\.env\.get)\(.+\)",
         "reference:env",
         "code that reads an environment variable",
+    ),
+    (
+        # Ruby File.read('/run/secrets/x').strip, Node fs.readFileSync('/run/secrets/x', 'utf8')
+        r"(?:File|IO|fs)\.(?:read|readFileSync|ReadAllText)\(\s*[\"'][^\"'\s]+[\"'][^()]*\)"
+        r"(?:\.\w+(?:\(\))?)*",
+        "reference:file",
+        "code that reads the value from a named file",
+    ),
+    (
+        r"\{cipher\}[A-Za-z0-9+/=]{8,}",
+        "reference:encrypted",
+        "a Spring Cloud Config {cipher} value: ciphertext, the key is kept elsewhere",
     ),
     (r"@[a-z][a-z0-9]*[-_][a-z0-9_-]+", "reference:platform", "names a Vercel secret"),
     (
@@ -95,6 +110,24 @@ CALL_RULES: tuple[tuple[str, str, str], ...] = (
         "a CloudFormation or spruce reference to SSM or Secrets Manager",
     ),
     (r"\(\(\s*vault\s.+\)\)", "reference:vault", "a spruce reference to a Vault path"),
+    (
+        r"ENC\([A-Za-z0-9+/=]{8,}\)",
+        "reference:encrypted",
+        "a Jasypt ENC(...) value: ciphertext, the key is kept elsewhere",
+    ),
+    (
+        # Grafana's $__env{X} / $__file{path} / $__vault{ref} configuration expansion
+        r"\$__(?:env|file|vault)\{[^{}]+\}",
+        "reference:env",
+        "a Grafana variable expansion naming an environment variable, file or vault",
+    ),
+    (
+        # {{process.env.X}} (Bruno), {{ env "X" }} (consul-template): a template whose one
+        # job is reading a named environment variable
+        r"\{\{\s*(?:process\.env(?:\.\w+|\[[\"'][\w.-]+[\"']\])|env\s+\"[\w.-]+\")\s*\}\}",
+        "reference:env",
+        "a template that reads a named environment variable",
+    ),
 )
 _BASE_COUNT = len(REFERENCE_RULES)
 REFERENCE_RULES = REFERENCE_RULES + CALL_RULES
@@ -126,11 +159,19 @@ EMBEDDED_REFERENCE = re.compile(
         if kind in ("reference:1password", "reference:vals", "reference:aws")
     )
 )
-#: ``${VAR}``, ``${VAR:-default}`` ... anywhere in the value: a shell/compose interpolation.
-INTERPOLATION = re.compile(r"\$\{[A-Za-z_][\w.-]*(?:(?::?[-=?+]|[:(])[^}]*)?\}")
+#: ``${VAR}``, ``${VAR:-default}``, JavaScript's ``${ name }`` ... anywhere in the value: an
+#: interpolation.
+INTERPOLATION = re.compile(r"\$\{\s*[A-Za-z_][\w.-]*\s*(?:(?::?[-=?+]|[:(])[^}]*)?\}")
 #: ``password=$POSTGRES_PASSWORD`` inside a DSN or URL: an upper-case variable with an
 #: underscore, standing as its own field (a random key has no such run).
 EMBEDDED_VARIABLE = re.compile(r"(?:^|[=:/@\s])\$[A-Z][A-Z0-9]*_[A-Z0-9_]+(?=$|[\s/@:;&?,])")
+
+#: ``password: 'dummy'``, ``password="admin-secret"``: a quoted credential field inside a
+#: longer value (a JS object, a JAAS line, a flow map). The name must start a field.
+INLINE_FIELD = re.compile(
+    r"(?i)(?:^|[\s{,;(\[])[\"']?(?P<name>pass(?:word|wd)?|pwd|secret|token|api[_-]?key)[\"']?"
+    r"\s*[:=]\s*(?P<q>[\"'])(?P<field>[^\"'\n]{0,200})(?P=q)"
+)
 
 TEMPLATES: tuple[tuple[re.Pattern[str], str, str], ...] = tuple(
     (re.compile(rx, re.S), kind, reason)
