@@ -31,7 +31,7 @@ from ruamel.yaml.scalarstring import DoubleQuotedScalarString
 
 from secretsync.errors import RequestRejected
 
-__all__ = ["BOOKKEEPING_ROOT", "EscDefinition", "ManagedEntry", "format_timestamp"]
+__all__ = ["BOOKKEEPING_ROOT", "ENV_VARS_ROOT", "EscDefinition", "ManagedEntry", "format_timestamp"]
 
 BOOKKEEPING_ROOT = "secretsync"
 ENV_VARS_ROOT = "environmentVariables"
@@ -90,7 +90,20 @@ class _RuamelTree:
         return [(str(k), v) for k, v in mapping.items()]
 
     def get(self, mapping: Any, key: str) -> Any:
+        # A null value (``key:`` or ``key: ~``) reads as None: absent, as in _NodeTree.
         return mapping.get(key)
+
+    def block(self, mapping: Any) -> None:
+        mapping.fa.set_block_style()
+
+    def describe(self, node: Any) -> str:
+        if isinstance(node, dict):
+            return "a mapping"
+        if isinstance(node, bool):
+            return "a boolean"
+        if isinstance(node, (int, float)):
+            return "a number"
+        return "a string" if isinstance(node, str) else "a list or other value"
 
     def put(self, mapping: Any, key: str, node: Any) -> None:
         mapping[key] = node
@@ -151,7 +164,26 @@ class _NodeTree:
 
     def get(self, mapping: Any, key: str) -> Any:
         index = self._index(mapping).get(key)
-        return None if index is None else mapping.value[index][1]
+        if index is None:
+            return None
+        node = mapping.value[index][1]
+        # A null scalar is absent, as ruamel (and every reader of the plain data) sees it.
+        return None if isinstance(node, yaml.ScalarNode) and node.tag == _NULL else node
+
+    def block(self, mapping: Any) -> None:
+        mapping.flow_style = False
+
+    def describe(self, node: Any) -> str:
+        if isinstance(node, yaml.MappingNode):
+            return "a mapping"
+        if isinstance(node, yaml.ScalarNode):
+            if node.tag == _STR:
+                return "a string"
+            if node.tag.endswith(":bool"):
+                return "a boolean"
+            if node.tag.endswith((":int", ":float")):
+                return "a number"
+        return "a list or other value"
 
     def put(self, mapping: Any, key: str, node: Any) -> None:
         positions = self._index(mapping)
@@ -171,7 +203,8 @@ class _NodeTree:
         self._indexes.pop(id(mapping), None)
 
     def new_map(self, pairs: Iterable[tuple[str, Any]] = ()) -> Any:
-        return yaml.MappingNode(_MAP, [(yaml.ScalarNode(_STR, k), v) for k, v in pairs])
+        pairs_ = [(yaml.ScalarNode(_STR, k), v) for k, v in pairs]
+        return yaml.MappingNode(_MAP, pairs_, flow_style=False)
 
     def string(self, text: str, quoted: bool = True) -> Any:
         return yaml.ScalarNode(_STR, text, style='"' if quoted else None)
@@ -230,7 +263,42 @@ class EscDefinition:
         return self._walk("values", *path.split("."))
 
     def has_path(self, path: str) -> bool:
+        """True when ``path`` holds something (a null counts as nothing)."""
         return self._at(path) is not None
+
+    def unreadable(self, path: str) -> str | None:
+        """Why ``path`` holds a value :meth:`secret_value` cannot read, or None.
+
+        None when the path is absent or readable; else what it holds instead ("a number",
+        "a mapping other than fn::secret"...), for a message that names no value.
+        """
+        node = self._at(path)
+        if node is None or self.secret_value(path) is not None:
+            return None
+        what = self._tree.describe(node)
+        return "a mapping other than fn::secret" if what == "a mapping" else what
+
+    def blocking_ancestor(self, path: str) -> str | None:
+        """The first ``values`` prefix of ``path`` that holds something other than a mapping.
+
+        Writing ``path`` would replace it (``values.app: https://...`` is in the way of
+        ``app.token``); None when nothing is in the way.
+        """
+        tree, node = self._tree, self._tree.root
+        keys = ["values", *path.split(".")[:-1]]
+        for depth, key in enumerate(keys):
+            child = tree.get(node, key)
+            if child is None:
+                return None
+            if not self._is_container(child):
+                return ".".join(keys[: depth + 1])
+            node = child
+        return None
+
+    def _is_container(self, node: Any) -> bool:
+        """A mapping of keys, not a value: ``{fn::secret: ...}`` is a mapping but a value."""
+        tree = self._tree
+        return tree.is_map(node) and not any(k.startswith("fn::") for k, _ in tree.items(node))
 
     def secret_value(self, path: str) -> str | None:
         """The plain value at ``path`` of a decrypted definition, or None when absent.
@@ -309,13 +377,20 @@ class EscDefinition:
         return tree.new_map([(BASE64_FN, tree.new_map([(SECRET_FN, tree.string(encoded))]))])
 
     def _mapping(self, *keys: str) -> Any:
-        """The mapping at ``keys``, created (replacing any non-mapping) where missing."""
+        """The mapping at ``keys``, created (replacing any non-mapping) where missing.
+
+        Every mapping on the way is made block style: a definition that starts as
+        ``values: {}`` would otherwise grow into one flow-style line. Callers refuse to
+        replace a non-mapping they do not manage (:meth:`blocking_ancestor`) beforehand.
+        """
         tree, node = self._tree, self._tree.root
+        tree.block(node)
         for key in keys:
             child = tree.get(node, key)
-            if child is None or not tree.is_map(child):
+            if child is None or not self._is_container(child):
                 child = tree.new_map()
                 tree.put(node, key, child)
+            tree.block(child)
             node = child
         return node
 
@@ -343,6 +418,11 @@ class EscDefinition:
             ]
         )
         tree.put(self._mapping("values", BOOKKEEPING_ROOT, "managed"), path, record)
+
+    def remove_env_var(self, name: str, path: str) -> None:
+        """Delete ``environmentVariables.<name>`` if it still points at ``path``."""
+        if self.env_var_target(name) == "${" + path + "}":
+            self._prune(["values", ENV_VARS_ROOT, name])
 
     def remove_managed_path(self, path: str, env_var: str | None) -> None:
         """Delete a path sync wrote, its env var entry (if it points there), its record."""

@@ -58,14 +58,17 @@ class Redactor:
     def add_secrets(self, values: Iterable[str]) -> None:
         """Like :meth:`add`, for values read from a store: only those that look like secrets.
 
-        Placeholders, references and short values are left out: they are what secretsync
+        Placeholders and short or word-like values are left out: they are what secretsync
         reports on, by kind, and a redactor that knew ``changeme``, ``true`` or ``prod``
         would mangle every message and JSON document that holds the word. Callers pass
         only the values of sensitive secrets (``Secret.is_sensitive``).
         """
         from secretsync.placeholders import Verdict, classify
 
-        self.add(v for v in values if _credential_like(v) and classify(v).verdict is Verdict.SECRET)
+        stand_ins = (Verdict.EMPTY, Verdict.PLACEHOLDER)
+        # A reference-looking value ("$pass${word}") is still a credential when a sensitive
+        # secret holds it: only stand-ins are left out.
+        self.add(v for v in values if _credential_like(v) and classify(v).verdict not in stand_ins)
 
     def __bool__(self) -> bool:
         return bool(self._needles)

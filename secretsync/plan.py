@@ -11,19 +11,18 @@ from __future__ import annotations
 import enum
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from typing import TYPE_CHECKING
 
-from secretsync.esc_definition import EscDefinition, ManagedEntry
+from secretsync.esc_definition import BOOKKEEPING_ROOT, ENV_VARS_ROOT, EscDefinition, ManagedEntry
+from secretsync.judgement import judge
 from secretsync.masking import fingerprint
-from secretsync.placeholders import Verdict, classify
 from secretsync.sources import SourceValues
 
 if TYPE_CHECKING:
     from secretsync.secret_map import Secret
 
 __all__ = ["Action", "EnvPlan", "PlanItem", "apply_plan", "build_plan"]
-
-_REFUSED_VERDICTS = (Verdict.EMPTY, Verdict.PLACEHOLDER)
 
 
 class Action(str, enum.Enum):
@@ -54,6 +53,7 @@ class PlanItem:
     required: bool = True
     github_updated_at: str | None = None
     note: str = ""
+    old_env_var: str | None = None  # the env var the bookkeeping recorded, when renamed
 
     def as_json(self) -> dict[str, object]:
         return {
@@ -74,7 +74,9 @@ class EnvPlan:
     environment: str
     esc_ref: str
     items: list[PlanItem] = field(default_factory=list)
-    refusals: list[str] = field(default_factory=list)
+    refusals: list[str] = field(default_factory=list)  # placeholder or empty values
+    blocked: list[str] = field(default_factory=list)  # values sync would overwrite
+    warnings: list[str] = field(default_factory=list)  # said once per secret by the CLI
 
     def count(self, action: Action) -> int:
         return sum(1 for item in self.items if item.action is action)
@@ -100,7 +102,7 @@ class EnvPlan:
             "esc": self.esc_ref,
             "pending": self.needs_write,
             "summary": self.summary(),
-            "refused": list(self.refusals),
+            "refused": [*self.blocked, *self.refusals],
             "items": [item.as_json() for item in self.items],
         }
 
@@ -127,9 +129,13 @@ def build_plan(
     mapped_paths = set()
     for secret in secrets:
         mapped_paths.add(secret.esc_path)
-        plan.items.append(
-            _plan_secret(secret, definition, managed.get(secret.esc_path), source, github_times)
-        )
+        item = _plan_secret(secret, definition, managed.get(secret.esc_path), source, github_times)
+        plan.items.append(item)
+        if item.note.startswith(_STALE_SOURCE):
+            plan.warnings.append(
+                f"GitHub changed {secret.name} since the last sync but the source value did "
+                "not; is the source stale?"
+            )
     for path, entry in managed.items():
         if path in mapped_paths:
             continue
@@ -145,15 +151,40 @@ def build_plan(
                 note="no longer in the map" + ("" if prune else "; --prune deletes it"),
             )
         )
-    if not allow_placeholders:
-        for item in plan.items:
-            if item.action not in (Action.ADD, Action.CHANGE):
-                continue
-            value = source.get(item.secret) or ""
-            verdict = classify(value, item.secret)
-            if verdict.verdict in _REFUSED_VERDICTS:
-                plan.refusals.append(f"{item.secret}: {verdict.reason}")
+    by_name = {secret.name: secret for secret in secrets}
+    for item in plan.items:
+        if item.action in (Action.ADD, Action.CHANGE, Action.REFRESH):
+            for message in _in_the_way(definition, item, managed):
+                if message not in plan.blocked:
+                    plan.blocked.append(message)
+        if allow_placeholders or item.action not in (Action.ADD, Action.CHANGE):
+            continue
+        problem = judge(by_name[item.secret], source.get(item.secret) or "")
+        if problem is not None:
+            plan.refusals.append(f"{item.secret}: {problem.reason}")
     return plan
+
+
+def _in_the_way(
+    definition: EscDefinition, item: PlanItem, managed: Mapping[str, ManagedEntry]
+) -> list[str]:
+    """Values sync would have to replace to write ``item`` and that it did not write."""
+    found = []
+    writes = {  # what is written -> a path whose parents must be mappings
+        item.esc_path: item.esc_path,
+        f"{ENV_VARS_ROOT}.{item.env_var}": f"{ENV_VARS_ROOT}.{item.env_var}",
+        f"the bookkeeping of {item.esc_path}": f"{BOOKKEEPING_ROOT}.managed.record",
+    }
+    for what, path in writes.items():
+        blocker = definition.blocking_ancestor(path)
+        # A path sync itself wrote (the map moved a secret below it) may be replaced.
+        if blocker is None or blocker.removeprefix("values.") in managed:
+            continue
+        found.append(
+            f"{item.secret}: {blocker} holds a value sync does not manage; "
+            f"writing {what} would replace it"
+        )
+    return found
 
 
 def _plan_secret(
@@ -171,6 +202,17 @@ def _plan_secret(
     github_at = recorded
     if github_times is not None and secret.name in github_times:
         github_at = github_times[secret.name]
+    renamed = entry.env_var if entry is not None and entry.env_var != env_var else None
+    stale_source = (
+        value is not None
+        and old == value
+        and entry is not None
+        and _later(github_at, recorded or entry.synced_at)
+    )
+    if stale_source:
+        # GitHub moved on but the source did not: recording GitHub's time would hide
+        # that drift from audit, so the old time stays.
+        github_at = recorded
     base = PlanItem(
         secret=secret.name,
         esc_path=path,
@@ -179,6 +221,7 @@ def _plan_secret(
         old=old_fp,
         required=secret.required,
         github_updated_at=github_at,
+        old_env_var=renamed,
     )
     if value is None:
         why = "not in the source" + ("" if secret.required else " (optional)")
@@ -198,9 +241,29 @@ def _plan_secret(
         stale.append("bookkeeping")
     elif entry.github_updated_at != github_at:
         stale.append("GitHub updated_at")
+    prefix = _STALE_SOURCE + "; " if stale_source else ""
     if stale:
-        return _with(base, Action.REFRESH, new=new_fp, note="updates " + ", ".join(stale))
-    return _with(base, Action.UNCHANGED, new=new_fp)
+        note = prefix + "updates " + ", ".join(stale)
+        return _with(base, Action.REFRESH, new=new_fp, note=note)
+    return _with(base, Action.UNCHANGED, new=new_fp, note=prefix.removesuffix("; "))
+
+
+_STALE_SOURCE = "GitHub changed since the last sync, the source did not"
+
+
+def _later(moment: str | None, baseline: str | None) -> bool:
+    """True when timestamp ``moment`` is after ``baseline`` (False if either is unknown)."""
+    if not moment or not baseline:
+        return False
+    try:
+        return _instant(moment) > _instant(baseline)
+    except ValueError:
+        return False
+
+
+def _instant(stamp: str) -> datetime:
+    moment = datetime.fromisoformat(stamp.replace("Z", "+00:00"))
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
 
 
 def _with(item: PlanItem, action: Action, *, new: str | None = None, note: str = "") -> PlanItem:
@@ -214,17 +277,21 @@ def _with(item: PlanItem, action: Action, *, new: str | None = None, note: str =
         required=item.required,
         github_updated_at=item.github_updated_at,
         note=note,
+        old_env_var=item.old_env_var,
     )
 
 
 def apply_plan(
     definition: EscDefinition, plan: EnvPlan, source: SourceValues, synced_at: str
 ) -> None:
-    """Edit ``definition`` so it holds what ``plan`` says; untouched keys stay as they are."""
+    """Edit ``definition`` so it holds what ``plan`` says; untouched keys stay as they are.
+
+    Deletes go first: a dropped path may be the parent of a new one (``app.ai`` became
+    ``app.ai.openai_api_key``), and deleting it afterwards would take the new value along.
+    """
+    for item in plan.deletes:
+        definition.remove_managed_path(item.esc_path, item.env_var)
     for item in plan.items:
-        if item.action is Action.DELETE:
-            definition.remove_managed_path(item.esc_path, item.env_var)
-            continue
         if item.action not in (Action.ADD, Action.CHANGE, Action.REFRESH):
             continue
         value = source.get(item.secret)
@@ -233,6 +300,8 @@ def apply_plan(
         if not definition.is_canonical(item.esc_path, value):
             definition.set_secret(item.esc_path, value)
         definition.set_env_var(item.env_var, item.esc_path)
+        if item.old_env_var:  # renamed in the map: the old entry goes in the same write
+            definition.remove_env_var(item.old_env_var, item.esc_path)
         definition.set_managed(
             item.esc_path,
             ManagedEntry(

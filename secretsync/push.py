@@ -4,7 +4,9 @@ For bootstrap and rotation: the map says where a secret lives (organization, rep
 repository environment; for organization secrets also the visibility and the selected
 repositories). The client seals each value for the scope's public key and paces writes
 under GitHub's secondary rate limit, so pushes go one after the other. Placeholder and
-empty values are refused before anything is written.
+empty values are refused, and every repository id and public key is looked up, before
+anything is written; a write that fails part-way stops the run with a report of what was
+already written.
 """
 
 from __future__ import annotations
@@ -13,13 +15,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from secretsync.errors import RefusedError, UsageError
-from secretsync.placeholders import Verdict, classify
+from secretsync.clients import Scope
+from secretsync.errors import RefusedError, SecretSyncError, UsageError
+from secretsync.judgement import judge
 from secretsync.sources import SourceValues
 from secretsync.sync import github_scope
 
 if TYPE_CHECKING:
     from secretsync.clients import GitHubClient
+    from secretsync.clients.github import Visibility
     from secretsync.secret_map import Secret, SecretMap
 
 __all__ = ["PushReport", "push_secrets", "select_secrets"]
@@ -33,6 +37,8 @@ class PushReport:
     updated: list[str] = field(default_factory=list)
     missing: list[str] = field(default_factory=list)
     scopes: dict[str, str] = field(default_factory=dict)  # name -> scope description
+    failed: str | None = None  # the secret whose write failed; the run stopped there
+    error: SecretSyncError | None = field(default=None, repr=False)
 
     def as_json(self) -> dict[str, object]:
         return {
@@ -41,6 +47,8 @@ class PushReport:
             "updated": self.updated,
             "missing": self.missing,
             "scopes": self.scopes,
+            "failed": self.failed,
+            "error": self.error.message if self.error else None,
         }
 
 
@@ -69,7 +77,12 @@ async def push_secrets(
     *,
     allow_placeholders: bool = False,
 ) -> PushReport:
-    """Put every selected secret that has a value; refuse all if any value is unusable."""
+    """Put every selected secret that has a value; refuse all if any value is unusable.
+
+    Repository ids and public keys are resolved first, so a wrong repository name or an
+    unreadable scope raises before the first write. A write that fails afterwards is
+    recorded on the report (``failed``, ``error``) and nothing after it is attempted.
+    """
     report = PushReport()
     todo: list[tuple[Secret, str]] = []
     refusals: list[str] = []
@@ -78,19 +91,52 @@ async def push_secrets(
         if value is None:
             report.missing.append(secret.name)
             continue
-        verdict = classify(value, secret.name)
-        if not allow_placeholders and verdict.verdict in (Verdict.EMPTY, Verdict.PLACEHOLDER):
-            refusals.append(f"{secret.name}: {verdict.reason}")
+        problem = None if allow_placeholders else judge(secret, value)
+        if problem is not None:
+            refusals.append(f"{secret.name}: {problem.reason}")
         todo.append((secret, value))
     if refusals:
         raise RefusedError(
             "refused to push placeholder or empty values: " + "; ".join(refusals),
             hint="fix the values at their source, or pass --allow-placeholders",
         )
+    for write in await _resolve(gh, smap, todo):
+        try:
+            created = await gh.put_secret(
+                write.scope,
+                write.secret.name,
+                write.value,
+                visibility=write.visibility,
+                selected_repository_ids=write.selected,
+            )
+        except SecretSyncError as exc:
+            report.failed, report.error = write.secret.name, exc
+            return report
+        (report.created if created else report.updated).append(write.secret.name)
+        report.scopes[write.secret.name] = str(write.scope)
+    return report
+
+
+@dataclass(frozen=True)
+class _Write:
+    """One PUT, with everything it needs already looked up."""
+
+    secret: Secret
+    value: str = field(repr=False)
+    scope: Scope
+    visibility: Visibility | None
+    selected: list[int] | None
+
+
+async def _resolve(
+    gh: GitHubClient, smap: SecretMap, todo: Sequence[tuple[Secret, str]]
+) -> list[_Write]:
+    """Each write with its scope, visibility and repository ids; every key fetched once."""
     repo_ids: dict[str, int] = {}
+    writes: list[_Write] = []
     for secret, value in todo:
         scope = github_scope(smap, secret)
-        visibility = None
+        visibility: Visibility | None = None
         selected: list[int] | None = None
         if secret.github.scope == "org":
             visibility = secret.github.visibility
@@ -100,9 +146,7 @@ async def push_secrets(
                     if repo not in repo_ids:
                         repo_ids[repo] = await gh.repository_id(smap.github_org, repo)
                     selected.append(repo_ids[repo])
-        created = await gh.put_secret(
-            scope, secret.name, value, visibility=visibility, selected_repository_ids=selected
-        )
-        (report.created if created else report.updated).append(secret.name)
-        report.scopes[secret.name] = str(scope)
-    return report
+        writes.append(_Write(secret, value, scope, visibility, selected))
+    for scope in {str(w.scope): w.scope for w in writes}.values():
+        await gh.public_key(scope)  # cached by the client for the writes
+    return writes

@@ -27,7 +27,8 @@ __all__ = [
 ]
 
 SecretType = Literal["secret", "string", "url", "int", "bool", "json", "pem"]
-SENSITIVE_TYPES: frozenset[str] = frozenset({"secret", "pem"})
+# url too: webhook URLs and DSNs carry their credential inside.
+SENSITIVE_TYPES: frozenset[str] = frozenset({"secret", "pem", "url"})
 # ESC gives `environmentVariables`, `files` and `pulumiConfig` meaning; `secretsync` holds
 # sync's bookkeeping. A mapped path under any of them would be misread or overwritten.
 RESERVED_ESC_ROOTS: frozenset[str] = frozenset(
@@ -78,7 +79,7 @@ class Secret:
 
     @property
     def is_sensitive(self) -> bool:
-        """Values of ``secret`` and ``pem`` secrets are never shown, not even masked-short."""
+        """``secret``, ``pem`` and ``url`` values are credentials: never shown, and scrubbed."""
         return self.type in SENSITIVE_TYPES
 
 

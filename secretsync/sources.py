@@ -9,14 +9,14 @@ that names where (``file:line:col``) and which key, never a value.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
 
 from secretsync.errors import SourceError
 
-__all__ = ["JSON_ENV_VAR", "ORG_SECRET_LIMIT", "SourceValues", "load_source"]
+__all__ = ["JSON_ENV_VAR", "ORG_SECRET_LIMIT", "OWN_CREDENTIALS", "SourceValues", "load_source"]
 
 JSON_ENV_VAR = "SECRETSYNC_SECRETS_JSON"
 # A workflow sees only the first 100 organization secrets (alphabetically); a source with
@@ -24,6 +24,10 @@ JSON_ENV_VAR = "SECRETSYNC_SECRETS_JSON"
 ORG_SECRET_LIMIT = 100
 # Added by GitHub Actions to every toJSON(secrets); it is the workflow's own token.
 _IGNORED_KEYS = frozenset({"GITHUB_TOKEN"})
+# secretsync's own credentials: in the process environment they are the tokens this run
+# uses, not values to copy into ESC or GitHub. A JSON source may still carry secrets of
+# these names (toJSON(secrets) in a workflow is the intended way to sync them).
+OWN_CREDENTIALS = frozenset({"GH_TOKEN", "GITHUB_TOKEN", "PULUMI_ACCESS_TOKEN"})
 
 
 @dataclass(frozen=True)
@@ -33,12 +37,22 @@ class SourceValues:
     values: Mapping[str, str] = field(repr=False)
     origin: str
     from_actions: bool = False
+    withheld: frozenset[str] = frozenset()  # set in the environment, but our credentials
 
     def __repr__(self) -> str:
         return f"SourceValues(origin={self.origin!r}, names={len(self.values)})"
 
     def get(self, name: str) -> str | None:
         return self.values.get(name)
+
+    def withheld_warnings(self, names: Iterable[str]) -> list[str]:
+        """One line per mapped name skipped because it is one of secretsync's credentials."""
+        return [
+            f"{name} in the process environment is secretsync's own credential, not read "
+            f"as the value of the mapped secret {name}; pass it with --source json:FILE "
+            "(in a workflow, ${{ toJSON(secrets) }})"
+            for name in sorted(set(names) & self.withheld)
+        ]
 
     @property
     def looks_truncated(self) -> bool:
@@ -61,9 +75,10 @@ def load_source(spec: str | None, environ: Mapping[str, str], stdin: TextIO) -> 
         spec = "env"
     if spec == "env":
         values = {
-            name: value for name, value in environ.items() if name.upper() not in _IGNORED_KEYS
+            name: value for name, value in environ.items() if name.upper() not in OWN_CREDENTIALS
         }
-        return SourceValues(values=values, origin="the process environment")
+        withheld = frozenset(name for name in environ if name.upper() in OWN_CREDENTIALS)
+        return SourceValues(values=values, origin="the process environment", withheld=withheld)
     if spec.startswith("json:"):
         target = spec[len("json:") :]
         if target == "-":
@@ -117,8 +132,20 @@ def _parse_json(text: str, origin: str) -> SourceValues:
             )
         if name in values:
             raise SourceError(f"{origin}: {key!r} appears twice (names are case-insensitive)")
+        if not _encodable(key) or not _encodable(value):
+            # json accepts a lone UTF-16 surrogate ("\ud800"); nothing can send it on.
+            shown = key if _encodable(key) else key.encode("utf-8", "backslashreplace").decode()
+            raise SourceError(f"{origin}: the value of {shown!r} is not valid Unicode")
         values[name] = value
     return SourceValues(values=values, origin=origin, from_actions=True)
+
+
+def _encodable(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _json_type(value: object) -> str:

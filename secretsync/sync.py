@@ -134,6 +134,12 @@ def _plan(
 
 
 def _check(plan: EnvPlan, options: SyncOptions) -> None:
+    if plan.blocked:
+        raise RefusedError(
+            f"{plan.environment}: refused to overwrite values sync does not manage: "
+            + "; ".join(plan.blocked),
+            hint="move those values in ESC, or give the secrets another esc_path in the map",
+        )
     if plan.refusals:
         raise RefusedError(
             f"{plan.environment}: refused to write placeholder or empty values: "
@@ -230,20 +236,26 @@ async def _write_loop(
     options: SyncOptions,
 ) -> None:
     env_name = smap.environments[env].esc_env
+    sent: tuple[EnvPlan, str] | None = None  # the last write answered with a 409
     for attempt in range(1, options.max_attempts + 1):
         result.attempts = attempt
         if attempt > 1:
             definition, etag = await _read(esc, smap, env)
+            if sent is not None and definition.dump() == sent[1]:
+                # Our own write landed; its answer was lost and the client's retry met
+                # the new ETag. What is in ESC is exactly what we sent.
+                result.plan, result.written = sent[0], True
+                return
             result.plan = _plan(smap, env, definition, source, times, options)
             _check(result.plan, options)
         if not result.plan.needs_write:
             return
         apply_plan(definition, result.plan, source, _now())
+        text = definition.dump()
         try:
-            await esc.update_definition(
-                smap.esc_org, smap.esc_project, env_name, definition.dump(), etag=etag
-            )
+            await esc.update_definition(smap.esc_org, smap.esc_project, env_name, text, etag=etag)
         except ConflictError:
+            sent = (result.plan, EscDefinition.parse(text).dump())
             continue
         result.written = True
         return

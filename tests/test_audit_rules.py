@@ -384,3 +384,70 @@ def test_messages_never_hold_values() -> None:
     assert findings  # format-mismatch at least
     for finding in findings:
         assert canary not in repr(finding)
+
+
+@pytest.mark.parametrize("start", ["", "# a comment: the ruamel editor\n"])
+@pytest.mark.parametrize(
+    ("held", "rule", "words"),
+    [
+        ("", "missing-esc", "required secret is absent"),
+        ("~", "missing-esc", "required secret is absent"),
+        ("12345", "empty-value", "holds a number, not a string value"),
+        ("{nested: x}", "empty-value", "holds a mapping other than fn::secret"),
+        ("{fn::secret: {ciphertext: ZXhh}}", "empty-value", "a mapping other than fn::secret"),
+    ],
+)
+def test_a_required_path_without_a_readable_value_never_passes(
+    start: str, held: str, rule: str, words: str
+) -> None:
+    state = esc_state("staging")
+    assert state.definition is not None
+    text = state.definition.dump().replace(
+        f'      openai_api_key:\n        fn::secret: "{VALUES["OPENAI_API_KEY"]}"\n',
+        f"      openai_api_key: {held}\n",
+    )
+    assert text != state.definition.dump()
+    staging = dataclasses.replace(state, definition=type(state.definition).parse(start + text))
+    findings = evaluate(snapshot(esc={"production": esc_state("production"), "staging": staging}))
+    assert summary(findings) == {(rule, "OPENAI_API_KEY", "staging", "esc")}
+    assert words in findings[0].message
+
+
+SETTINGS_MAP = parse_map(
+    MAP_TEXT
+    + """\
+  DEPLOY_USER: {category: infrastructure, type: string}
+  LOG_LEVEL_NAME: {category: infrastructure, type: string}
+  WORKERS: {category: infrastructure, type: int}
+  FEATURE_ON: {category: infrastructure, type: bool}
+  LIMITS: {category: infrastructure, type: json}
+""",
+    "config/secret_map.yaml",
+)
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "expected"),
+    [
+        ("DEPLOY_USER", "admin", None),
+        ("LOG_LEVEL_NAME", "production", None),
+        ("FEATURE_ON", "1", None),
+        ("FEATURE_ON", "yes", None),
+        ("WORKERS", "8", None),
+        ("LIMITS", "{}", None),
+        ("DEPLOY_USER", "changeme", "placeholder"),
+        ("DEPLOY_USER", "{{ user }}", "placeholder"),
+        ("WORKERS", "eight", "format-mismatch"),
+        ("FEATURE_ON", "maybe", "format-mismatch"),
+        ("LIMITS", "{not json", "format-mismatch"),
+        ("WORKERS", " ", "empty-value"),
+        ("OPENAI_API_KEY", "admin", "placeholder"),
+    ],
+)
+def test_source_values_are_judged_by_their_type(
+    name: str, value: str, expected: str | None
+) -> None:
+    source = {name: value}
+    snap = snapshot(smap=SETTINGS_MAP, github={}, esc={}, source=source)
+    rules = {f.rule for f in evaluate(snap) if f.system is System.SOURCE}
+    assert rules == (set() if expected is None else {expected})

@@ -343,3 +343,24 @@ def test_placeholder_words_stay_readable(repo: Path, served: ServedEmulator) -> 
     assert result.code == 1
     [finding] = result.json()["findings"]
     assert finding["message"] == "value looks like a placeholder: placeholder word 'secret'"
+
+
+@pytest.mark.parametrize("start", ["", "# edited by hand\n"])
+def test_null_and_non_string_values_fail_the_gate(
+    repo: Path, served: ServedEmulator, start: str
+) -> None:
+    values = real_values()
+    text = start + (
+        "values:\n  sophia:\n    ai:\n      openai_api_key:\n"
+        f"    infrastructure:\n      database_url: 12345\n"
+        f'      optional_token: {{fn::secret: "{values["OPTIONAL_TOKEN"]}"}}\n'
+        "  environmentVariables:\n"
+        "    OPENAI_API_KEY: ${sophia.ai.openai_api_key}\n"
+        "    DATABASE_URL: ${sophia.infrastructure.database_url}\n"
+        "    OPTIONAL_TOKEN: ${sophia.infrastructure.optional_token}\n"
+    )
+    served.emulator.seed_esc_environment("scoobyjava-org", "default", "sophia-ai-staging", text)
+    result = audit(repo, environ(served), "-e", "staging", "--format", "json")
+    assert result.code == 1
+    found = {(f["rule"], f["secret"]) for f in result.json()["findings"] if f["system"] == "esc"}
+    assert found == {("missing-esc", "OPENAI_API_KEY"), ("empty-value", "DATABASE_URL")}

@@ -7,6 +7,7 @@ import json
 import re
 from pathlib import Path
 
+import httpx
 import pytest
 import yaml
 from canary_support import run_cli
@@ -257,3 +258,126 @@ def test_the_composite_action_installs_itself() -> None:
     script = "\n".join(step.get("run", "") for step in action["runs"]["steps"])
     assert 'pip install --quiet "$GITHUB_ACTION_PATH"' in script
     assert 'secretsync --map "$INPUT_MAP" "$INPUT_COMMAND"' in script
+
+
+def _seed_github(served: ServedEmulator, updated_at: str) -> None:
+    emu = served.emulator
+    for name in ("OPENAI_API_KEY", "DB_PASSWORD"):
+        emu.seed_github_secret("orgs/acme", name, CANARIES[name], updated_at=updated_at)
+    emu.seed_github_secret(
+        "repos/acme/web", "DEPLOY_KEY", CANARIES["DEPLOY_KEY"], updated_at=updated_at
+    )
+
+
+def test_a_stale_source_is_warned_about_and_audit_still_sees_the_drift(
+    served: ServedEmulator, map_file: Path
+) -> None:
+    environ = _environ(served, map_file)
+    _seed_github(served, "2026-01-01T00:00:00Z")
+    assert run_cli(["sync", "--all"], environ).code == 0
+    # Someone rotates OPENAI_API_KEY in GitHub; the source still holds the old value.
+    served.emulator.seed_github_secret(
+        "orgs/acme", "OPENAI_API_KEY", "rotated-Zq9vX2mW7pL4", updated_at="2026-02-01T00:00:00Z"
+    )
+    again = run_cli(["sync", "--all"], environ)
+    assert again.code == 0, again.err
+    warning = (
+        "warning: GitHub changed OPENAI_API_KEY since the last sync but the source value did "
+        "not; is the source stale?"
+    )
+    assert again.err.count(warning) == 1  # two environments, one warning
+    audit = run_cli(["audit", "-e", "staging", "--format", "json"], environ)
+    drift = [f for f in json.loads(audit.out)["findings"] if f["rule"] == "drift"]
+    assert [(f["secret"], f["environment"]) for f in drift] == [("OPENAI_API_KEY", "staging")]
+
+
+CREDENTIAL_MAP = SYNC_MAP + "  PULUMI_ACCESS_TOKEN: {category: ai, required: false}\n"
+
+
+def test_the_env_source_never_takes_secretsyncs_own_token_as_a_value(
+    served: ServedEmulator, tmp_path: Path
+) -> None:
+    map_file = write_map(tmp_path, CREDENTIAL_MAP)
+    environ = _environ(served, map_file, **CANARIES)
+    del environ["SECRETSYNC_SECRETS_JSON"]
+    result = run_cli(["plan", "-e", "staging", "--source", "env", "--format", "json"], environ)
+    assert result.code == 0, result.err
+    lines = [line for line in result.err.splitlines() if "PULUMI_ACCESS_TOKEN" in line]
+    assert len(lines) == 1 and "--source json:" in lines[0]
+    assert "pul-test-token" not in result.err + result.out
+    items = json.loads(result.out)["environments"][0]["items"]
+    token = next(i for i in items if i["secret"] == "PULUMI_ACCESS_TOKEN")
+    assert token["action"] == "missing"
+    # From JSON (toJSON(secrets) in a workflow) the same name is an ordinary value.
+    values = {**CANARIES, "PULUMI_ACCESS_TOKEN": "pul-Zq9vX2mW7pL4rT8sHb6Jd"}
+    from_json = _environ(served, map_file, SECRETSYNC_SECRETS_JSON=json.dumps(values))
+    result = run_cli(["plan", "-e", "staging", "--format", "json"], from_json)
+    assert "PULUMI_ACCESS_TOKEN" not in result.err
+    items = json.loads(result.out)["environments"][0]["items"]
+    assert next(i for i in items if i["secret"] == "PULUMI_ACCESS_TOKEN")["action"] == "add"
+
+
+SETTINGS_MAP = (
+    SYNC_MAP
+    + "  FEATURE_ON: {category: ai, type: bool}\n"
+    + "  DEPLOY_ENV: {category: ai, type: string}\n"
+    + "  API_BASE: {category: ai, type: url}\n"
+)
+API_BASE = "https://api.acme.dev/v1"  # a url secret: taught, as webhook URLs carry tokens
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["sync", "--all", "--format", "json"],
+        ["plan", "--all", "--format", "json"],
+        ["push", "--only", "OPENAI_API_KEY", "API_BASE", "--format", "json"],
+        ["audit", "--all", "--format", "json", "--values", "env", "--fail-on", "never"],
+    ],
+)
+def test_only_credentials_are_taught_to_the_redactor(
+    served: ServedEmulator, tmp_path: Path, argv: list[str]
+) -> None:
+    map_file = write_map(tmp_path, SETTINGS_MAP)
+    values = {**CANARIES, "FEATURE_ON": "true", "DEPLOY_ENV": "production", "API_BASE": API_BASE}
+    environ = _environ(served, map_file, SECRETSYNC_SECRETS_JSON=json.dumps(values))
+    out, err = io.StringIO(), io.StringIO()
+    app = App(environ=environ, stdout=out, stderr=err, stdin=io.StringIO())
+    main(argv, app=app)
+    assert json.loads(out.getvalue())["schema"].startswith("secretsync/")
+    assert app.redactor.redact("true production") == "true production"  # settings, not credentials
+    assert app.redactor.redact(API_BASE) != API_BASE
+    assert app.redactor.redact(CANARIES["OPENAI_API_KEY"]) != CANARIES["OPENAI_API_KEY"]
+    _assert_no_canary(out.getvalue(), err.getvalue())
+
+
+class _RefuseSecondPut(httpx.AsyncHTTPTransport):
+    """Real HTTP, except that the second PUT is answered 403."""
+
+    puts = 0
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        if request.method == "PUT":
+            self.puts += 1
+            if self.puts == 2:
+                return httpx.Response(403, json={"message": "Resource not accessible"})
+        return await super().handle_async_request(request)
+
+
+@pytest.mark.parametrize("fmt", ["json", "table"])
+def test_a_push_that_fails_part_way_reports_what_it_wrote(
+    served: ServedEmulator, map_file: Path, fmt: str
+) -> None:
+    environ = _environ(served, map_file, SECRETSYNC_RETRY_SCALE="0.01")
+    argv = ["push", "--only", "OPENAI_API_KEY", "DEPLOY_KEY", "--format", fmt]
+    result = run_cli(argv, environ, transport=_RefuseSecondPut())
+    assert result.code == 1
+    if fmt == "json":
+        document = json.loads(result.out)
+        assert (document["created"], document["failed"]) == (["OPENAI_API_KEY"], "DEPLOY_KEY")
+    else:
+        assert "created  OPENAI_API_KEY" in result.out
+        assert "failed   DEPLOY_KEY" in result.out
+    assert "error: pushing DEPLOY_KEY failed after 1 written" in result.err
+    assert "Traceback" not in result.err
+    _assert_no_canary(result.out, result.err)

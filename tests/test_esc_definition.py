@@ -218,3 +218,63 @@ def test_format_timestamp() -> None:
     assert format_timestamp("2026-11-20T08:00:00+02:00") == "2026-11-20T06:00:00Z"
     assert format_timestamp("2026-11-20T08:00:00Z") == "2026-11-20T08:00:00Z"
     assert format_timestamp(None) is None
+
+
+@BOTH
+@pytest.mark.parametrize(
+    ("held", "absent", "unreadable"),
+    [
+        ("", True, None),
+        ("~", True, None),
+        ("null", True, None),
+        ("12345", False, "a number"),
+        ("{other: x}", False, "a mapping other than fn::secret"),
+        ("{fn::secret: {ciphertext: ZXhh}}", False, "a mapping other than fn::secret"),
+        ("{fn::secret: abc}", False, None),
+        ("plain", False, None),
+    ],
+)
+def test_both_editors_agree_on_what_a_path_holds(
+    start: str, held: str, absent: bool, unreadable: str | None
+) -> None:
+    definition = EscDefinition.parse(start + f"values:\n  app:\n    token: {held}\n")
+    assert definition.has_path("app.token") is not absent
+    assert definition.unreadable("app.token") == unreadable
+    assert (definition.secret_value("app.token") is None) is (absent or unreadable is not None)
+    container = absent or held == "{other: x}"  # keys below it can be added
+    assert definition.blocking_ancestor("app.token.deeper") == (
+        None if container else "values.app.token"
+    )
+
+
+@BOTH
+def test_a_null_env_var_entry_and_record_read_as_absent(start: str) -> None:
+    definition = EscDefinition.parse(
+        start + "values:\n  environmentVariables:\n    A:\n  secretsync:\n    managed:\n"
+    )
+    assert definition.env_var_target("A") is None
+    assert definition.managed() == {}
+    definition.set_env_var("A", "a.b")
+    assert EscDefinition.parse(definition.dump()).env_vars() == {"A": "${a.b}"}
+
+
+@BOTH
+@pytest.mark.parametrize("values", ["values: {}\n", "{values: {region: eu}}\n"])
+def test_maps_sync_writes_into_are_block_style(start: str, values: str) -> None:
+    definition = EscDefinition.parse(start + values)
+    definition.set_secret("app.ai.key", "abc")
+    definition.set_env_var("KEY", "app.ai.key")
+    definition.set_managed("app.ai.key", ManagedEntry("KEY", "KEY", "t", None))
+    text = definition.dump()
+    lines = text.splitlines()
+    assert "values:" in lines
+    assert '        fn::secret: "abc"' in lines
+    assert "    KEY: ${app.ai.key}" in lines
+    assert len(lines) >= 12  # one key a line, not one flow-style line
+    assert EscDefinition.parse(text).secret_value("app.ai.key") == "abc"
+
+
+def test_untouched_flow_maps_keep_their_style() -> None:
+    definition = EscDefinition.parse("values:\n  region: {name: eu, zone: b}\n")
+    definition.set_secret("app.key", "abc")
+    assert "  region: {name: eu, zone: b}\n" in definition.dump()

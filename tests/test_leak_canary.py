@@ -261,10 +261,10 @@ def _raise_with(*values: str) -> Callable[..., Any]:
 
 # command -> (argv, dotted target to break, stdin)
 INTERNAL_CASES: dict[str, tuple[list[str], str, str]] = {
-    "plan": (["plan", "--all"], "secretsync.plan.classify", ""),
+    "plan": (["plan", "--all"], "secretsync.judgement.classify", ""),
     "sync": (["sync", "--all"], "secretsync.esc_definition.EscDefinition.set_secret", ""),
     "push": (["push"], "secretsync.clients.github.PublicKey.seal", ""),
-    "audit": (["audit", "--all", "--values", "env"], "secretsync.audit.rules.classify", ""),
+    "audit": (["audit", "--all", "--values", "env"], "secretsync.judgement.classify", ""),
     "scan": (["scan", "app"], "secretsync.placeholders.classify", ""),
     "login": (["login", "github"], "secretsync.credentials.store_token", "{token}"),
     "validate": (["validate"], "secretsync.secret_map.load_map", ""),

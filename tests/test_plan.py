@@ -108,15 +108,17 @@ def test_refresh_when_only_the_env_var_or_github_time_differs(smap: SecretMap) -
     source = _source(OPENAI_API_KEY=OPENAI, DB_PASSWORD=DB)
     definition = _synced(smap, source)
     definition.set_env_var("OPENAI_API_KEY", "somewhere.else")
-    times = {"OPENAI_API_KEY": None, "DB_PASSWORD": "2026-11-23T00:00:00Z"}
+    # GitHub could not be read at the last sync; its time (before that sync) is now known.
+    times = {"OPENAI_API_KEY": None, "DB_PASSWORD": "2026-11-21T00:00:00Z"}
     plan = _plan(smap, definition, source, times=times)
     notes = {i.secret: (i.action, i.note) for i in plan.items if i.action is Action.REFRESH}
     assert notes == {
         "OPENAI_API_KEY": (Action.REFRESH, "updates environmentVariables.OPENAI_API_KEY"),
         "DB_PASSWORD": (Action.REFRESH, "updates GitHub updated_at"),
     }
+    assert plan.warnings == []
     apply_plan(definition, plan, source, "2026-11-24T00:00:00Z")
-    assert definition.managed()["app.ai.db_password"].github_updated_at == "2026-11-23T00:00:00Z"
+    assert definition.managed()["app.ai.db_password"].github_updated_at == "2026-11-21T00:00:00Z"
     assert not _plan(smap, definition, source, times=times).needs_write
 
 
@@ -176,3 +178,82 @@ def test_plan_json_holds_no_values(smap: SecretMap) -> None:
         "orphan": 0,
         "missing": 1,
     }
+
+
+def test_a_stale_source_does_not_advance_the_github_time(smap: SecretMap) -> None:
+    source = _source(OPENAI_API_KEY=OPENAI, DB_PASSWORD=DB)
+    definition = EscDefinition.parse("")
+    first = {"OPENAI_API_KEY": "2026-11-20T00:00:00Z", "DB_PASSWORD": "2026-11-20T00:00:00Z"}
+    apply_plan(definition, _plan(smap, definition, source, times=first), source, "t")
+    # GitHub's DB_PASSWORD changed since; the source still holds the old value.
+    later = {**first, "DB_PASSWORD": "2026-11-25T00:00:00Z"}
+    plan = _plan(smap, definition, source, times=later)
+    item = next(i for i in plan.items if i.secret == "DB_PASSWORD")
+    assert item.action is Action.UNCHANGED
+    assert item.github_updated_at == "2026-11-20T00:00:00Z"
+    assert plan.warnings == [
+        "GitHub changed DB_PASSWORD since the last sync but the source value did not; "
+        "is the source stale?"
+    ]
+    definition.set_env_var("DATABASE_PASSWORD", "elsewhere")  # forces a write of the record
+    apply_plan(definition, _plan(smap, definition, source, times=later), source, "t2")
+    assert definition.managed()["app.ai.db_password"].github_updated_at == "2026-11-20T00:00:00Z"
+    # A new value from the source takes GitHub's time: the source caught up.
+    newer = _source(OPENAI_API_KEY=OPENAI, DB_PASSWORD=DB + "2")
+    caught_up = _plan(smap, definition, newer, times=later)
+    assert caught_up.warnings == []
+    apply_plan(definition, caught_up, newer, "t3")
+    assert definition.managed()["app.ai.db_password"].github_updated_at == "2026-11-25T00:00:00Z"
+
+
+def test_renaming_the_env_var_removes_the_old_entry_in_the_same_write(smap: SecretMap) -> None:
+    source = _source(OPENAI_API_KEY=OPENAI, DB_PASSWORD=DB)
+    definition = _synced(smap, source)
+    definition.set_env_var("UNRELATED", "app.ai.db_password")  # not sync's: stays
+    renamed = parse_map(MAP.replace("env_var: DATABASE_PASSWORD", "env_var: DB_PASS"))
+    plan = build_plan("staging", "x", renamed.secrets_for("staging"), definition, source, None)
+    item = next(i for i in plan.items if i.secret == "DB_PASSWORD")
+    assert (item.action, item.old_env_var) == (Action.REFRESH, "DATABASE_PASSWORD")
+    apply_plan(definition, plan, source, "t")
+    env = definition.env_vars()
+    assert "DATABASE_PASSWORD" not in env
+    assert env["DB_PASS"] == env["UNRELATED"] == "${app.ai.db_password}"
+    assert definition.managed()["app.ai.db_password"].env_var == "DB_PASS"
+
+
+def test_an_old_entry_pointing_elsewhere_is_not_removed(smap: SecretMap) -> None:
+    source = _source(OPENAI_API_KEY=OPENAI, DB_PASSWORD=DB)
+    definition = _synced(smap, source)
+    definition.set_env_var("DATABASE_PASSWORD", "someone.elses")
+    renamed = parse_map(MAP.replace("env_var: DATABASE_PASSWORD", "env_var: DB_PASS"))
+    plan = build_plan("staging", "x", renamed.secrets_for("staging"), definition, source, None)
+    apply_plan(definition, plan, source, "t")
+    assert definition.env_var_target("DATABASE_PASSWORD") == "${someone.elses}"
+
+
+@pytest.mark.parametrize("comment", ["", "# kept\n"])
+@pytest.mark.parametrize(
+    ("existing", "blocker"),
+    [
+        ("values:\n  app: https://app.internal/health\n", "values.app"),
+        ("values:\n  app:\n    ai: [1, 2]\n", "values.app.ai"),
+        ("values:\n  app: {ai: {fn::secret: x}}\n", "values.app.ai"),
+        ("values:\n  environmentVariables: none\n", "values.environmentVariables"),
+        ("values:\n  secretsync: 3\n", "values.secretsync"),
+    ],
+)
+def test_a_value_sync_does_not_manage_blocks_the_write(
+    smap: SecretMap, existing: str, blocker: str, comment: str
+) -> None:
+    definition = EscDefinition.parse(comment + existing)
+    plan = _plan(smap, definition, _source(OPENAI_API_KEY=OPENAI), allow_placeholders=True)
+    assert plan.blocked
+    assert all(f"{blocker} holds a value sync does not manage" in b for b in plan.blocked)
+    assert plan.blocked[0].startswith("OPENAI_API_KEY: ")
+    assert plan.as_json()["refused"] == plan.blocked
+
+
+def test_a_null_parent_is_not_in_the_way(smap: SecretMap) -> None:
+    definition = EscDefinition.parse("values:\n  app:\n")
+    plan = _plan(smap, definition, _source(OPENAI_API_KEY=OPENAI))
+    assert plan.blocked == []

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from typing import Any
 
+import httpx
 import pytest
 from map_support import ACME_HEAD
 from sync_support import json_source
 
 from secretsync.clients import GitHubClient
 from secretsync.emulator import ServedEmulator
-from secretsync.errors import RefusedError, UsageError
+from secretsync.errors import NotFoundError, RefusedError, UsageError
 from secretsync.push import PushReport, push_secrets, select_secrets
 from secretsync.secret_map import SecretMap, parse_map
 
@@ -137,3 +139,78 @@ def test_placeholders_refuse_the_whole_push(served: ServedEmulator, smap: Secret
 def test_unknown_only_names_are_a_usage_error(smap: SecretMap) -> None:
     with pytest.raises(UsageError, match="NOPE"):
         select_secrets(smap, None, ["nope"])
+
+
+def _puts(served: ServedEmulator) -> list[str]:
+    return [e["path"] for e in served.emulator.request_log() if e["method"] == "PUT"]
+
+
+def test_an_unknown_selected_repository_fails_before_any_write(
+    served: ServedEmulator, smap: SecretMap
+) -> None:
+    ghost = parse_map(MAP.replace("repositories: [web, api]", "repositories: [web, ghost]"))
+    with pytest.raises(NotFoundError, match="ghost"):
+        _push(served, ghost, VALUES)
+    assert _puts(served) == []  # OPENAI_API_KEY comes first in the map: not written either
+
+
+def test_an_unreadable_scope_key_fails_before_any_write(
+    served: ServedEmulator, smap: SecretMap
+) -> None:
+    gone = parse_map(MAP.replace("env:web/staging", "env:web/nowhere"))
+    with pytest.raises(NotFoundError):
+        _push(served, gone, VALUES, environment="staging")
+    assert _puts(served) == []
+
+
+class _RefuseSecondPut(httpx.AsyncBaseTransport):
+    """Passes requests through, except that the second PUT is answered 403."""
+
+    def __init__(self) -> None:
+        self._inner = httpx.AsyncHTTPTransport()
+        self.puts = 0
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        if request.method == "PUT":
+            self.puts += 1
+            if self.puts == 2:
+                return httpx.Response(403, json={"message": "Resource not accessible"})
+        return await self._inner.handle_async_request(request)
+
+    async def aclose(self) -> None:
+        await self._inner.aclose()
+
+
+def test_a_failed_write_stops_the_push_and_reports_what_was_written(
+    served: ServedEmulator, smap: SecretMap
+) -> None:
+    transport = _RefuseSecondPut()
+
+    async def go() -> PushReport:
+        async with GitHubClient(
+            token="t", base_url=served.github_url, writes_per_minute=6000, transport=transport
+        ) as gh:
+            secrets = select_secrets(smap, None, None)
+            return await push_secrets(gh, smap, secrets, json_source(VALUES))
+
+    report = asyncio.run(go())
+    assert report.created == ["OPENAI_API_KEY"]
+    assert report.failed == "DEPLOY_KEY"
+    assert report.error is not None and "(403)" in report.error.message
+    assert transport.puts == 2  # nothing after the failure was attempted
+    document = report.as_json()
+    assert document["failed"] == "DEPLOY_KEY" and document["error"]
+    assert not any(value in json.dumps(document) for value in VALUES.values())
+
+
+def test_values_are_judged_by_their_type(served: ServedEmulator) -> None:
+    typed = parse_map(
+        ACME_HEAD
+        + "categories: {ai: app.ai}\nsecrets:\n"
+        + "  DEPLOY_USER: {category: ai, type: string}\n"
+        + "  FEATURE_ON: {category: ai, type: bool}\n"
+    )
+    report = _push(served, typed, {"DEPLOY_USER": "admin", "FEATURE_ON": "1"})
+    assert sorted(report.created) == ["DEPLOY_USER", "FEATURE_ON"]
+    with pytest.raises(RefusedError, match="FEATURE_ON: not a boolean"):
+        _push(served, typed, {"DEPLOY_USER": "admin", "FEATURE_ON": "maybe"})

@@ -91,3 +91,35 @@ def test_repr_shows_no_values() -> None:
     source = load_source("json:-", {}, io.StringIO(json.dumps({"A": CANARY})))
     assert CANARY not in repr(source)
     assert "names=1" in repr(source)
+
+
+def test_env_source_never_reads_secretsyncs_own_credentials() -> None:
+    environ = {
+        "GH_TOKEN": CANARY,
+        "PULUMI_ACCESS_TOKEN": CANARY + "p",
+        "GITHUB_TOKEN": CANARY + "g",
+        "OPENAI_API_KEY": "v1",
+    }
+    source = load_source("env", environ, io.StringIO())
+    assert dict(source.values) == {"OPENAI_API_KEY": "v1"}
+    warnings = source.withheld_warnings(["GH_TOKEN", "OPENAI_API_KEY", "PULUMI_ACCESS_TOKEN"])
+    assert len(warnings) == 2
+    assert warnings[0].startswith("GH_TOKEN in the process environment is secretsync's own")
+    assert all("--source json:" in w and CANARY not in w for w in warnings)
+    assert source.withheld_warnings(["OPENAI_API_KEY"]) == []  # not mapped: nothing to say
+
+
+def test_a_json_source_may_carry_secrets_named_like_the_credentials() -> None:
+    source = load_source("json:-", {}, io.StringIO(json.dumps({"PULUMI_ACCESS_TOKEN": "x1"})))
+    assert source.get("PULUMI_ACCESS_TOKEN") == "x1"
+    assert source.withheld_warnings(["PULUMI_ACCESS_TOKEN"]) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "named"),
+    [('{"A_TOKEN": "ab\\ud800cd"}', "'A_TOKEN'"), ('{"B\\udc00": "x"}', "'B\\\\udc00'")],
+)
+def test_a_lone_surrogate_is_a_source_error(text: str, named: str) -> None:
+    with pytest.raises(SourceError) as caught:
+        load_source("json:-", {}, io.StringIO(text))
+    assert caught.value.message == f"<stdin>: the value of {named} is not valid Unicode"

@@ -11,6 +11,7 @@ import yaml
 from sync_support import SYNC_MAP, json_source, pem, seed_app_environments
 
 from secretsync.clients import EscClient, GitHubClient
+from secretsync.clients.http import RetryPolicy
 from secretsync.emulator import Emulator, ServedEmulator
 from secretsync.errors import ConflictError, NotFoundError, RefusedError
 from secretsync.esc_definition import EscDefinition
@@ -323,3 +324,82 @@ def test_github_times_are_listed_per_scope_and_recorded(
     asyncio.run(with_times())
     managed = _definition(emu, "app-staging")["values"]["secretsync"]["managed"]
     assert managed["app.ai.deploy_key"]["github_updated_at"] == "2026-11-19T08:00:00Z"
+
+
+class _DropAnswer(httpx.AsyncBaseTransport):
+    """The first PATCH reaches the server and lands; its answer is lost on the way back."""
+
+    def __init__(self) -> None:
+        self._inner = httpx.AsyncHTTPTransport()
+        self.dropped = 0
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        response = await self._inner.handle_async_request(request)
+        if request.method == "PATCH" and not self.dropped:
+            self.dropped += 1
+            await response.aread()
+            raise httpx.RemoteProtocolError("server disconnected", request=request)
+        return response
+
+    async def aclose(self) -> None:
+        await self._inner.aclose()
+
+
+def test_a_write_whose_answer_was_lost_is_reported_as_written(
+    served: ServedEmulator, smap: SecretMap
+) -> None:
+    drop = _DropAnswer()
+
+    async def go() -> list[EnvResult]:
+        policy = RetryPolicy(time_scale=0.001)
+        async with EscClient(
+            token="test-token", base_url=served.esc_url, transport=drop, policy=policy
+        ) as esc:
+            return await sync_environments(
+                esc, smap, ["staging"], json_source(VALUES), None, SyncOptions()
+            )
+
+    (result,) = asyncio.run(go())
+    statuses = [e["status"] for e in served.emulator.request_log() if e["method"] == "PATCH"]
+    assert drop.dropped == 1 and statuses == [200, 409]  # landed; the retry met the new ETag
+    assert result.written and result.error is None
+    assert result.plan.count(Action.ADD) == 3  # what was written, not the empty re-plan
+    doc = _definition(served.emulator, "app-staging")
+    assert set(doc["values"]["secretsync"]["managed"]) == {
+        "app.ai.openai_api_key",
+        "app.ai.db_password",
+        "app.ai.deploy_key",
+    }
+
+
+@pytest.mark.parametrize("comment", ["", "# platform team\n"])
+def test_a_value_in_the_way_of_a_mapped_path_refuses_the_run(
+    served: ServedEmulator, smap: SecretMap, comment: str
+) -> None:
+    emu = served.emulator
+    emu.seed_esc_environment(
+        "acme-esc",
+        "default",
+        "app-production",
+        comment + "values:\n  app: https://app.internal/health\n  environmentVariables:\n"
+        "    APP_URL: ${app}\n",
+    )
+    emu.clear_request_log()
+    options = SyncOptions(allow_placeholders=True)  # not a placeholder question
+    with pytest.raises(RefusedError, match=r"production: refused to overwrite") as caught:
+        _sync(served, smap, VALUES, options)
+    assert "OPENAI_API_KEY: values.app holds a value sync does not manage" in caught.value.message
+    assert "https://" not in caught.value.message
+    assert all(method == "GET" for method, _ in _esc_calls(emu))  # staging untouched too
+    assert _definition(emu, "app-production")["values"]["app"] == "https://app.internal/health"
+
+
+def test_a_path_sync_manages_may_become_a_parent(served: ServedEmulator) -> None:
+    before = parse_map(SYNC_MAP.split("categories:")[0] + "secrets:\n  AI: {esc_path: app.ai}\n")
+    only = {"AI": "Hv7Lq2Xp9Mz4Kw8Rb3Tn6Yc"}
+    assert _sync(served, before, only, environments=["staging"])[0].written
+    after = parse_map(SYNC_MAP)
+    results = _sync(served, after, VALUES, SyncOptions(prune=True), environments=["staging"])
+    assert results[0].written
+    doc = _definition(served.emulator, "app-staging")
+    assert set(doc["values"]["app"]["ai"]) == {"openai_api_key", "db_password", "deploy_key"}

@@ -88,12 +88,19 @@ class Snapshot:
         return scope_key(self.smap.github_org, secret.github)
 
     def known_values(self) -> list[str]:
-        """Every mapped value read (ESC and source), for the CLI's last-line redactor."""
-        found: list[str] = list((self.source or {}).values())
+        """Every credential value read (ESC and source), for the CLI's last-line redactor.
+
+        Only secrets of a sensitive type (secret, pem): a plain setting such as ``true``
+        would make the redactor rewrite every place the word appears.
+        """
+        sensitive = {s.name for s in self.smap.secrets.values() if s.is_sensitive}
+        found = [v for k, v in (self.source or {}).items() if k in sensitive]
         for state in self.esc.values():
             if state.definition is None:
                 continue
             for secret in self.smap.secrets_for(state.environment):
+                if not secret.is_sensitive:
+                    continue
                 value = state.definition.secret_value(secret.esc_path)
                 if value:
                     found.append(value)

@@ -16,7 +16,8 @@ from secretsync.audit.findings import Finding, System, sort_findings
 from secretsync.audit.gather import EscState, Snapshot
 from secretsync.errors import MapError
 from secretsync.esc_definition import ManagedEntry
-from secretsync.placeholders import Verdict, classify
+from secretsync.judgement import is_format_problem, judge
+from secretsync.placeholders import Classification, Verdict
 from secretsync.secret_map import Secret
 from secretsync.workflows import BUILTIN_SECRETS
 
@@ -192,8 +193,16 @@ def _esc(snap: Snapshot, state: EscState) -> Iterator[Finding]:
                 f"{state.ref}:environmentVariables.{secret.env_var}",
             )
         value = definition.secret_value(secret.esc_path)
-        if value is not None:
-            for rule, message in _value_problems(secret, value):
+        unreadable = definition.unreadable(secret.esc_path)
+        if unreadable is not None:
+            # Present but not a string value: nothing a deploy could use, never a pass.
+            yield about(
+                "empty-value",
+                f"{secret.esc_path} holds {unreadable}, not a string value "
+                "(sync writes fn::secret)",
+            )
+        elif value is not None:
+            for rule, message in _value_problems(secret, value, in_esc=True):
                 yield about(rule, message)
         yield from _bookkeeping(snap, state, secret, managed.get(secret.esc_path))
     wanted = {secret.esc_path for secret in secrets}
@@ -288,16 +297,32 @@ def _source(snap: Snapshot, source: Mapping[str, str]) -> Iterator[Finding]:
 # ------------------------------------------------------------------------------- helpers
 
 
-def _value_problems(secret: Secret, value: str) -> Iterator[tuple[str, str]]:
-    """placeholder / empty-value / format-mismatch for one value; messages hold no value."""
-    verdict = classify(value, secret.name)
-    if verdict.verdict is Verdict.EMPTY:
-        yield "empty-value", "value is empty or whitespace"
-    elif verdict.verdict is Verdict.PLACEHOLDER:
-        yield "placeholder", f"value looks like a placeholder: {verdict.reason}"
+def _value_problems(
+    secret: Secret, value: str, *, in_esc: bool = False
+) -> Iterator[tuple[str, str]]:
+    """placeholder / empty-value / format-mismatch for one value; messages hold no value.
+
+    Judged by the secret's type (:func:`secretsync.judgement.judge`), as sync and push do.
+    An ESC ``${...}`` interpolation is ESC's own reference, resolved when it is opened.
+    """
+    problem = judge(secret, value)
+    if problem is not None and in_esc and problem.kind == "reference:interpolation":
+        problem = None
+    if problem is not None:
+        yield _problem(secret, problem)
     elif secret.format and not providers.matches(secret.format, value):
         description = providers.get(secret.format).description
         yield "format-mismatch", f"value does not look like {secret.format} ({description})"
+
+
+def _problem(secret: Secret, problem: Classification) -> tuple[str, str]:
+    if problem.verdict is Verdict.EMPTY:
+        return "empty-value", "value is empty or whitespace"
+    if is_format_problem(problem):
+        return "format-mismatch", f"value is {problem.reason} (type {secret.type})"
+    if problem.verdict is Verdict.REFERENCE:
+        return "placeholder", f"value is an unresolved reference: {problem.reason}"
+    return "placeholder", f"value looks like a placeholder: {problem.reason}"
 
 
 def _stale_message(now: datetime, moment: datetime | None, max_days: int, what: str) -> str:

@@ -63,9 +63,9 @@ def _real(value: Any, info: ValidationInfo) -> Any:
 
 
 def _text(value: Any, info: ValidationInfo) -> Any:
-    """Plain text (a region, a user name): words like ``production`` or ``admin`` are real
-    values here, so only templates, references and emptiness are refused, unless the
-    field's name says it holds a secret."""
+    """Plain text (a region, a user name): judged by :func:`secretsync.judgement.judge_value`
+    as ``string``, so ``production`` or ``admin`` are real values while unambiguous
+    placeholders, unresolved references and emptiness are refused."""
     return _classified(value, info.field_name, strict=False)
 
 
@@ -74,18 +74,19 @@ def _classified(value: Any, key: str | None, *, strict: bool) -> Any:
         value = value.get_secret_value()
     if not isinstance(value, str):
         return value
-    from secretsync.placeholders import Verdict, classify, looks_secret_bearing_key
+    from secretsync.judgement import judge_value
+    from secretsync.placeholders import Verdict
 
-    found = classify(value, key)
+    # The same rules as sync, push and audit: strict for credentials, only unambiguous
+    # placeholders for plain text.
+    found = judge_value("secret" if strict else "string", value, key)
+    if found is None:
+        return value
     if found.verdict is Verdict.EMPTY:
         raise ValueError("empty")
     if found.verdict is Verdict.REFERENCE:
         raise ValueError(f"an unresolved reference: {found.reason}")
-    if found.verdict is Verdict.PLACEHOLDER and (
-        strict or found.kind.startswith("template") or looks_secret_bearing_key(key or "")
-    ):
-        raise ValueError(f"a placeholder: {found.reason}")
-    return value
+    raise ValueError(f"a placeholder: {found.reason}")
 
 
 def _url(value: SecretStr) -> SecretStr:

@@ -88,9 +88,11 @@ def run(args: argparse.Namespace, app: App) -> int:
         loaded = load_source(args.source, app.environ, app.stdin)
         # Only mapped names are judged (or remembered for redaction): `env` is the whole
         # process environment.
-        names = {s.name for env in environments for s in smap.secrets_for(env)}
-        source = {name: loaded.values[name] for name in names if name in loaded.values}
-        _remember(app, source.values())
+        chosen = {s.name: s for env in environments for s in smap.secrets_for(env)}
+        source = {name: loaded.values[name] for name in chosen if name in loaded.values}
+        _remember(app, (v for name, v in source.items() if chosen[name].is_sensitive))
+        for warning in loaded.withheld_warnings(chosen):
+            app.info(f"warning: {warning}")
         if loaded.looks_truncated:
             app.info(
                 f"warning: {loaded.origin} holds 100 or more names; a workflow sees only the "
@@ -169,7 +171,8 @@ def _finish(
 
 
 def _remember(app: App, values: Iterable[str]) -> None:
-    """Teach the output redactor every value that could be a credential."""
+    """Teach the output redactor the credentials' values (type secret or pem): a common
+    setting (`true`, `production`) would otherwise be scrubbed wherever it appears."""
     app.redactor.add_secrets(values)
 
 

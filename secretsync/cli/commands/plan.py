@@ -52,8 +52,9 @@ def run(args: argparse.Namespace, app: App) -> int:
             app.out.print(_summary_line(plan), markup=False)
     else:
         app.write_output(render_text(plans), args.output)
+    sync_command.warn_once(app, plans)
     for plan in plans:
-        for refusal in plan.refusals:
+        for refusal in (*plan.blocked, *plan.refusals):
             app.info(f"{plan.environment}: sync would refuse: {refusal}")
     pending = any(plan.needs_write for plan in plans)
     return 1 if args.exit_code and pending else 0
@@ -88,7 +89,7 @@ def render_text(plans: Sequence[EnvPlan]) -> str:
                 f"  {_MARKS[item.action]} {item.action.value:<10}{item.secret:<{name_width}}  "
                 f"{item.esc_path:<{path_width}}  {_change(item.old, item.new)}{note}".rstrip()
             )
-        lines.extend(f"  refused: {refusal}" for refusal in plan.refusals)
+        lines.extend(f"  refused: {refusal}" for refusal in (*plan.blocked, *plan.refusals))
         lines.append("  " + _summary_line(plan))
     return "\n".join(lines)
 
@@ -107,7 +108,7 @@ def _table(plan: EnvPlan) -> Table:
             _change(item.old, item.new),
             item.note,
         )
-    for refusal in plan.refusals:
+    for refusal in (*plan.blocked, *plan.refusals):
         table.add_row("x", "refused", refusal, "", "", "", "")
     return table
 

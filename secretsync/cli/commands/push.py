@@ -5,12 +5,16 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+from typing import TYPE_CHECKING
 
 from secretsync.cli.app import App
 from secretsync.cli.options import add_format, add_output, add_source, check_environment
 from secretsync.clients import github_from_env
 from secretsync.push import PushReport, push_secrets, select_secrets
-from secretsync.sources import load_source
+from secretsync.sources import SourceValues, load_source
+
+if TYPE_CHECKING:
+    from secretsync.secret_map import SecretMap
 
 __all__ = ["register", "run"]
 
@@ -49,7 +53,11 @@ def run(args: argparse.Namespace, app: App) -> int:
         check_environment(args.environment, smap.environments)
     secrets = select_secrets(smap, args.environment, args.only)
     source = load_source(args.source, app.environ, app.stdin)
-    app.redactor.add_secrets(v for name, v in source.values.items() if name in smap.secrets)
+    # Only credentials: a common setting (`true`, `production`) would otherwise be
+    # scrubbed out of every place it appears, JSON keys included.
+    app.redactor.add_secrets(sensitive_values(smap, source))
+    for warning in source.withheld_warnings(s.name for s in secrets):
+        app.info(f"warning: {warning}")
 
     async def go() -> PushReport:
         async with github_from_env(
@@ -66,15 +74,37 @@ def run(args: argparse.Namespace, app: App) -> int:
         app.write_output(_text(report), args.output)
     for name in report.missing:
         app.stderr.write(f"{name} is not in the source; not pushed\n")
+    if report.error is not None:
+        written = len(report.created) + len(report.updated)
+        app.stderr.write(
+            app.redactor.redact(
+                f"error: pushing {report.failed} failed after {written} written; the rest "
+                f"were not attempted: {report.error.message}"
+            )
+            + "\n"
+        )
+        return 1
     required_missing = [n for n in report.missing if smap.secrets[n].required]
     return 1 if required_missing else 0
+
+
+def sensitive_values(smap: SecretMap, source: SourceValues) -> list[str]:
+    """The source's values of mapped credentials (type secret or pem): what to redact."""
+    return [
+        value
+        for name, value in source.values.items()
+        if name in smap.secrets and smap.secrets[name].is_sensitive
+    ]
 
 
 def _text(report: PushReport) -> str:
     lines = [f"  created  {name}  ({report.scopes[name]})" for name in report.created]
     lines += [f"  updated  {name}  ({report.scopes[name]})" for name in report.updated]
+    if report.failed is not None:
+        lines.append(f"  failed   {report.failed}")
     lines.append(
         f"{len(report.created)} created, {len(report.updated)} updated, "
         f"{len(report.missing)} missing from the source"
+        + ("; stopped at the failure" if report.failed is not None else "")
     )
     return "\n".join(lines)

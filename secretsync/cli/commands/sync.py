@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -26,6 +26,7 @@ from secretsync.cli.options import (
 )
 from secretsync.clients import esc_from_env, github_from_env
 from secretsync.errors import CredentialsError, UsageError
+from secretsync.plan import EnvPlan
 from secretsync.sources import ORG_SECRET_LIMIT, SourceValues, load_source
 from secretsync.sync import (
     EnvResult,
@@ -41,7 +42,15 @@ if TYPE_CHECKING:
     from secretsync.clients import EscClient
     from secretsync.secret_map import SecretMap
 
-__all__ = ["Job", "add_sync_flags", "esc_client", "prepare", "read_github_times", "register"]
+__all__ = [
+    "Job",
+    "add_sync_flags",
+    "esc_client",
+    "prepare",
+    "read_github_times",
+    "register",
+    "warn_once",
+]
 
 
 @dataclass
@@ -93,8 +102,15 @@ def prepare(args: argparse.Namespace, app: App) -> Job:
     smap = app.load_map()
     environments = selected_environments(args, list(smap.environments))
     source = load_source(args.source, app.environ, app.stdin)
-    mapped = {s.name for env in environments for s in smap.secrets_for(env)}
-    app.redactor.add_secrets(v for name, v in source.values.items() if name in mapped)
+    chosen = {s.name: s for env in environments for s in smap.secrets_for(env)}
+    mapped = set(chosen)
+    for warning in source.withheld_warnings(mapped):
+        app.info(f"warning: {warning}")
+    # Only credentials (type secret or pem): redacting a common setting such as `true`
+    # would rewrite every place it appears in the output, JSON included.
+    app.redactor.add_secrets(
+        v for name, v in source.values.items() if name in chosen and chosen[name].is_sensitive
+    )
     if source.looks_truncated and any(source.get(name) is None for name in mapped):
         app.info(
             f"warning: {source.origin} holds {len(source.values)} names and some mapped "
@@ -128,9 +144,20 @@ async def read_github_times(job: Job, app: App) -> Mapping[str, str | None] | No
     return times
 
 
+def warn_once(app: App, plans: Iterable[EnvPlan]) -> None:
+    """Each plan warning once, however many environments raised it."""
+    seen: set[str] = set()
+    for plan in plans:
+        for warning in plan.warnings:
+            if warning not in seen:
+                seen.add(warning)
+                app.info(f"warning: {warning}")
+
+
 def run(args: argparse.Namespace, app: App) -> int:
     job = prepare(args, app)
     results = asyncio.run(_sync(job, app))
+    warn_once(app, (result.plan for result in results))
     if args.format == "json":
         document = {
             "schema": "secretsync/sync/v1",
