@@ -20,6 +20,8 @@ import sys
 from collections.abc import Callable, Iterator
 from typing import Any, NamedTuple
 
+from secretsync.textlines import TEXT_BREAKS, YAML_BREAKS, LineTable
+
 __all__ = ["Candidate", "extract", "format_of"]
 
 
@@ -29,6 +31,12 @@ class Candidate(NamedTuple):
     key: str
     value: str
     offset: int
+
+    def __repr__(self) -> str:
+        # Neither part is printed: the value may be a secret, and so may a key (a token
+        # used as a mapping key); the scanner shows keys only through its own check.
+        sizes = f"key=<{len(self.key)} chars>, value=<{len(self.value)} chars>"
+        return f"Candidate({sizes}, offset={self.offset})"
 
 
 _CODE_SUFFIX_TEXT = (
@@ -118,7 +126,8 @@ def _code(text: str) -> Iterator[Candidate]:
             continue
         # Bounded look-back: minified lines are long and the name is always close.
         window = max(0, start - 120)
-        line_start = text.rfind("\n", window, start) + 1 or window
+        line_start = max(text.rfind("\n", window, start), text.rfind("\r", window, start))
+        line_start = line_start + 1 or window
         pattern = _KEY_BEFORE_ASSIGN if op == "=" else _KEY_BEFORE_ENTRY
         named = pattern.match(text[line_start:start][::-1])
         if named is None:
@@ -139,10 +148,12 @@ def _code(text: str) -> Iterator[Candidate]:
 
 # --- line formats: .env and generic text ---------------------------------------------------
 
+# A line starts after \n (`^` under MULTILINE) or after a lone \r (old Mac line ends):
+# the same breaks as :data:`secretsync.textlines.TEXT_BREAKS`.
 _LINE_VALUE = re.compile(
-    r"""^[ \t]*(?:export[ \t]+|ENV[ \t]+|ARG[ \t]+|set[ \t]+|-[ \t]+)?"""
+    r"""(?:^|(?<=\r))[ \t]*(?:export[ \t]+|ENV[ \t]+|ARG[ \t]+|set[ \t]+|-[ \t]+)?"""
     r"""(?P<key>[A-Za-z_][\w.-]*)[ \t]*(?:=|:(?!//))[ \t]*"""
-    r"""(?:"(?P<dq>(?:[^"\\\n]|\\.)*)"|'(?P<sq>[^'\n]*)'|(?P<bare>[^\s#;"'][^\s;]*))""",
+    r"""(?:"(?P<dq>(?:[^"\\\n\r]|\\.)*)"|'(?P<sq>[^'\n\r]*)'|(?P<bare>[^\s#;"'][^\s;]*))""",
     re.MULTILINE,
 )
 _ENV_ESCAPES = {"n": "\n", "t": "\t", "r": "\r", '"': '"', "\\": "\\", "$": "$"}
@@ -200,7 +211,8 @@ def _yaml(text: str) -> Iterator[Candidate]:
         # Templated YAML (Helm, Jinja) does not parse; its lines still do.
         yield from _lines(text)
         return
-    starts = _line_starts(text)
+    table = LineTable(text, YAML_BREAKS)  # libyaml's marks count its own line breaks
+    bom = 1 if text.startswith("\ufeff") else 0  # not counted in the first line's columns
     seen: set[int] = set()
     stack: list[tuple[str, Any]] = [("", doc) for doc in documents if doc is not None]
     while stack:
@@ -216,7 +228,7 @@ def _yaml(text: str) -> Iterator[Candidate]:
             stack.extend((key, item) for item in node.value)
         elif isinstance(node, yaml.ScalarNode) and node.tag == "tag:yaml.org,2002:str":
             mark = node.start_mark
-            offset = starts[mark.line] + mark.column if mark.line < len(starts) else 0
+            offset = table.offset(mark.line, mark.column) + (bom if mark.line == 0 else 0)
             quoted = node.style in ("'", '"')
             yield Candidate(key, node.value, offset + 1 if quoted else offset)
 
@@ -228,8 +240,10 @@ def _toml(text: str) -> Iterator[Candidate]:
     else:  # pragma: no cover - exercised on 3.10 only
         import tomli as tomllib
 
-    lines = text.splitlines(keepends=True)
-    starts = _line_starts(text)
+    # TOML ends lines at \n or \r\n (a lone \r is invalid there): TEXT_BREAKS, not the
+    # wider str.splitlines, which would cut a string holding U+2028 or a form feed.
+    numbered = list(LineTable(text, TEXT_BREAKS).lines())
+    lines = [line for _, line in numbered]
     index = 0
     while index < len(lines):
         first = index
@@ -254,7 +268,7 @@ def _toml(text: str) -> Iterator[Candidate]:
             table = tomllib.loads(statement.strip())
         except tomllib.TOMLDecodeError:
             continue
-        offset = starts[first] + len(line) - len(line.lstrip()) + stripped.index(rhs)
+        offset = numbered[first][0] + len(line) - len(line.lstrip()) + stripped.index(rhs)
         for key, value in _toml_strings(table, ""):
             yield Candidate(key, value, offset)
 
@@ -268,12 +282,6 @@ def _toml_strings(node: Any, key: str) -> Iterator[tuple[str, str]]:
     elif isinstance(node, list):
         for item in node:
             yield from _toml_strings(item, key)
-
-
-def _line_starts(text: str) -> list[int]:
-    starts = [0]
-    starts.extend(m.end() for m in re.finditer("\n", text))
-    return starts
 
 
 _EXTRACTORS: dict[str, Callable[[str], Iterator[Candidate]]] = {

@@ -14,7 +14,6 @@ empty when there is none.
 
 from __future__ import annotations
 
-import bisect
 import math
 import re
 import string
@@ -26,6 +25,7 @@ from pathlib import Path
 
 from secretsync.scan_formats import Candidate, extract, format_of
 from secretsync.scan_paths import placeholders_expected, skip_reason
+from secretsync.textlines import LineTable, breaks_for
 
 __all__ = [
     "MAX_FILE_BYTES",
@@ -136,9 +136,10 @@ def scan_file(path: Path, display: str | None = None, *, salt: bytes | None = No
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         # Secrets are ASCII: keep scanning with replacement characters rather than skip.
-        line = data.count(b"\n", 0, exc.start) + 1
+        text = data.decode("utf-8-sig", errors="replace")
+        before = data[: exc.start].decode("utf-8-sig", errors="replace")
+        line, _ = LineTable(before, breaks_for(format_of(shown))).locate(len(before))
         warning = f"{shown}:{line}: not valid UTF-8; scanned with replacement characters"
-        text = data.decode("utf-8", errors="replace")
     findings = scan_text(shown, text, salt=salt)
     return FileScan(shown, tuple(findings), size=len(data), warning=warning)
 
@@ -155,9 +156,10 @@ def scan_files(files: Iterable[tuple[Path, str]], *, salt: bytes | None = None) 
 def scan_text(path: str, text: str, *, salt: bytes | None = None) -> list[Finding]:
     """The findings of one file's text; ``path`` picks the format and the placeholder policy."""
     fakes = placeholders_expected(path)
-    in_code = format_of(path) == "code"
+    fmt = format_of(path)
+    in_code = fmt == "code"
     findings: dict[tuple[int, str], Finding] = {}
-    lines = _Lines(text)
+    lines = _Lines(text, fmt)
     for candidate in extract(path, text):
         verdict = judge(candidate.key, candidate.value, fakes_expected=fakes, in_code=in_code)
         if verdict is None:
@@ -170,19 +172,22 @@ def scan_text(path: str, text: str, *, salt: bytes | None = None) -> list[Findin
 
 
 class _Lines:
-    """Offset to (line, column, line text), with the line table built on first use."""
+    """Offset to (line, column, line text), counting lines as the file's format does
+    (:mod:`secretsync.textlines`); the table is built on the first finding only.
+    """
 
-    def __init__(self, text: str) -> None:
-        self.text = text
-        self._starts: list[int] | None = None
+    def __init__(self, text: str, fmt: str) -> None:
+        self._text, self._fmt = text, fmt
+        self._table: LineTable | None = None
+
+    def __repr__(self) -> str:
+        return f"_Lines({self._fmt})"
 
     def locate(self, offset: int) -> tuple[int, int, str]:
-        if self._starts is None:
-            self._starts = [0, *(m.end() for m in re.finditer("\n", self.text))]
-        index = bisect.bisect_right(self._starts, offset) - 1
-        start = self._starts[index]
-        end = self._starts[index + 1] - 1 if index + 1 < len(self._starts) else len(self.text)
-        return index + 1, offset - start + 1, self.text[start:end]
+        if self._table is None:
+            self._table = LineTable(self._text, breaks_for(self._fmt))
+        line, column = self._table.locate(offset)
+        return line, column, self._table.line(line)
 
 
 def judge(

@@ -10,13 +10,14 @@ by line instead, skipping whole-line comments, so a broken workflow is still che
 
 from __future__ import annotations
 
-import bisect
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
+
+from secretsync.textlines import YAML_BREAKS, LineTable
 
 __all__ = ["BUILTIN_SECRETS", "SecretReference", "find_references", "scan_workflows"]
 
@@ -50,12 +51,12 @@ def find_references(text: str, path: str = "<workflow>") -> list[SecretReference
     """Every secret reference in a workflow's text, in file order, without duplicates."""
     spans = list(_scalar_spans(text))
     found: set[SecretReference] = set()
-    starts = _line_starts(text)
+    table = LineTable(text, YAML_BREAKS)  # PyYAML's marks count YAML's line breaks
     for start, end in spans:
         for expression in _EXPRESSION.finditer(text, start, end):
             for ref in _REFERENCE.finditer(text, expression.start(1), expression.end(1)):
                 name = ref.group("dotted") or ref.group("indexed")
-                line, column = _position(starts, ref.start())
+                line, column = table.locate(ref.start())
                 found.add(SecretReference(path, line, column, name))
     return sorted(found)
 
@@ -90,20 +91,6 @@ def _scalar_spans(text: str) -> Iterator[tuple[int, int]]:
 
 
 def _uncommented_lines(text: str) -> Iterator[tuple[int, int]]:
-    offset = 0
-    for line in text.splitlines(keepends=True):
+    for start, line in LineTable(text, YAML_BREAKS).lines():
         if not line.lstrip().startswith("#"):
-            yield offset, offset + len(line)
-        offset += len(line)
-
-
-def _line_starts(text: str) -> list[int]:
-    starts = [0]
-    starts.extend(m.end() for m in re.finditer(r"\r\n|\r|\n", text))
-    return starts
-
-
-def _position(starts: list[int], offset: int) -> tuple[int, int]:
-    """1-based (line, column) of an offset."""
-    index = bisect.bisect_right(starts, offset) - 1
-    return index + 1, offset - starts[index] + 1
+            yield start, start + len(line)

@@ -3,18 +3,24 @@
 from __future__ import annotations
 
 import argparse
+import json
+import logging
+import re
 import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
-from map_support import map_head
+from canary_support import run_cli
+from map_support import map_head, write_map
+from sync_support import SYNC_MAP, seed_app_environments
 
 from secretsync import __version__
 from secretsync.cli import main as cli_main
 from secretsync.cli.app import App
 from secretsync.cli.commands import validate as validate_cmd
+from secretsync.emulator import ServedEmulator
 from secretsync.errors import RefusedError
 
 REPO = Path(__file__).resolve().parents[1]
@@ -302,3 +308,58 @@ def test_relative_output_is_written_in_the_app_folder(tmp_path: Path) -> None:
     app = App(cwd=tmp_path, stdout=io.StringIO())
     app.write_output("report", Path("out.txt"))
     assert (tmp_path / "out.txt").read_text() == "report\n"
+
+
+def test_app_repr_holds_no_environment_value() -> None:
+    canary = "ghp_CANARYrepr0123456789abcdefABCDEF0123"
+    app = App(environ={"GH_TOKEN": canary, "SECRETSYNC_SECRETS_JSON": f'{{"A": "{canary}x"}}'})
+    assert canary not in repr(app)
+    assert "verbosity=0" in repr(app)  # the repr still says something useful
+
+
+_LOG_CANARIES = {
+    "OPENAI_API_KEY": "canaryOPENAI7Hq2Lp9Xv4Mz8Wk3",
+    "DB_PASSWORD": "canary$DB{Rt5}Yu8Io1Pa3Sd",
+    "DEPLOY_KEY": "canaryDEPLOY0Zx9Cv8Bn7Mq6Wr5",
+}
+
+
+def _served_environ(served: ServedEmulator, tmp_path: Path) -> dict[str, str]:
+    seed_app_environments(served.emulator, "values:\n  region: eu\n")
+    served.emulator.add_repository("acme", "web")
+    return {
+        "SECRETSYNC_MAP": str(write_map(tmp_path, SYNC_MAP)),
+        "SECRETSYNC_GITHUB_API_URL": served.github_url,
+        "SECRETSYNC_ESC_API_URL": served.esc_url,
+        "PULUMI_ACCESS_TOKEN": "pul-CANARYtoken0123456789abcdef",
+        "GH_TOKEN": "ghp_CANARYtoken0123456789abcdefABCDEF",
+        "SECRETSYNC_SECRETS_JSON": json.dumps(_LOG_CANARIES),
+    }
+
+
+@pytest.mark.parametrize("flag", ["-v", "-vv"])
+def test_verbose_logs_client_requests_without_values(
+    secretsync_emulator_server: ServedEmulator, tmp_path: Path, flag: str
+) -> None:
+    environ = _served_environ(secretsync_emulator_server, tmp_path)
+    result = run_cli([flag, "sync", "-e", "staging"], environ)
+    assert result.code == 0, result.err
+    requests = [line for line in result.err.splitlines() if line.startswith("secretsync.")]
+    assert any(re.search(r"ESC PATCH /environments/\S+ -> 200 \(\d+ ms\)$", r) for r in requests)
+    assert any(re.search(r"GitHub GET /orgs/acme/actions/secrets -> 200", r) for r in requests)
+    for secret in [*_LOG_CANARIES.values(), environ["PULUMI_ACCESS_TOKEN"], environ["GH_TOKEN"]]:
+        assert secret not in result.err + result.out
+    logger = logging.getLogger("secretsync")
+    assert logger.handlers == [] and logger.propagate  # all undone after the run
+
+
+def test_without_verbose_no_log_line_and_no_handler(
+    secretsync_emulator_server: ServedEmulator, tmp_path: Path
+) -> None:
+    environ = _served_environ(secretsync_emulator_server, tmp_path)
+    root_handlers = list(logging.getLogger().handlers)
+    result = run_cli(["sync", "-e", "staging"], environ)
+    assert result.code == 0, result.err
+    assert "GET /" not in result.err and "PATCH /" not in result.err
+    assert logging.getLogger().handlers == root_handlers
+    assert logging.getLogger("secretsync").handlers == []

@@ -293,3 +293,16 @@ def test_hook_start_up_stays_lean(project: Path) -> None:
     }
     heavy = {"httpx", "pydantic", "pydantic_settings", "yaml", "ruamel", "detect_secrets", "nacl"}
     assert not heavy & imported
+
+
+def test_rich_markup_in_a_path_or_key_is_shown_as_text(tmp_path: Path) -> None:
+    folder = tmp_path / "[" / "x]"  # the path reads `[/x]/...`: a closing tag to rich
+    folder.mkdir(parents=True)
+    (folder / "[bold]app.yaml").write_text("api_key[/x]: changeme\n", encoding="utf-8")
+    stdout = io.StringIO()
+    app = App(cwd=tmp_path, stdout=stdout, stderr=_Terminal(), environ={})
+    app.out = Console(file=stdout, force_terminal=True, width=200, no_color=True)
+    assert cli_main.main(["scan", "["], app=app) == 1
+    shown = stdout.getvalue()
+    assert "[/x]/[bold]app.yaml:1:14" in shown
+    assert "api_key[/x]" in shown

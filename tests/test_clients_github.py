@@ -15,7 +15,7 @@ from nacl.public import PrivateKey, SealedBox
 from secretsync.clients import USER_AGENT, GitHubClient, Scope, github_from_env
 from secretsync.clients.github import PublicKey
 from secretsync.emulator import Emulator, Faults, ServedEmulator
-from secretsync.errors import ConfigError, CredentialsError, NotFoundError
+from secretsync.errors import ConfigError, CredentialsError, NotFoundError, ServiceError
 
 API = "https://api.github.com"
 ORG = Scope.org("acme")
@@ -245,3 +245,42 @@ def test_github_from_env_refuses_plain_http_to_a_remote_host() -> None:
     environ = {"GH_TOKEN": "t", "SECRETSYNC_GITHUB_API_URL": "http://github.example.com"}
     with pytest.raises(ConfigError, match="loopback"):
         github_from_env(environ)
+
+
+@pytest.mark.parametrize(
+    "elsewhere",
+    [
+        "http://collector.example.net/steal?page=2",  # another host
+        "http://api.github.com/steal?page=2",  # downgraded scheme
+        "https://api.github.com:8443/steal?page=2",  # another port
+    ],
+)
+@respx.mock
+async def test_a_link_off_the_base_origin_is_refused_before_the_token_is_sent(
+    elsewhere: str,
+) -> None:
+    link = {"Link": f'<{elsewhere}>; rel="next"'}
+    respx.get(f"{API}/orgs/acme/actions/secrets").mock(
+        side_effect=[httpx.Response(200, json={"secrets": []}, headers=link)]
+    )
+    trap = respx.route(path="/steal").respond(200, json={"secrets": []})
+    async with GitHubClient(token="ghp_CANARYtoken", base_url=API) as gh:
+        with pytest.raises(ServiceError, match="refusing to list secrets of organization acme"):
+            await gh.list_secrets(ORG)
+    assert trap.call_count == 0
+    assert len(respx.calls) == 1
+
+
+@respx.mock
+async def test_a_link_on_the_same_origin_with_the_default_port_spelled_out_is_followed() -> None:
+    link = {"Link": '<https://api.github.com:443/orgs/acme/actions/secrets?page=2>; rel="next"'}
+    item = {"name": "S", "created_at": "2026-01-01T00:00:00Z", "updated_at": "2026-01-02T10:00:00Z"}
+    route = respx.get(f"{API}/orgs/acme/actions/secrets")
+    route.side_effect = [
+        httpx.Response(200, json={"secrets": []}, headers=link),
+        httpx.Response(200, json={"secrets": [item]}),
+    ]
+    async with GitHubClient(token="t", base_url=API) as gh:
+        [meta] = await gh.list_secrets(ORG)
+    assert route.call_count == 2
+    assert meta.updated_at.isoformat() == "2026-01-02T10:00:00+00:00"

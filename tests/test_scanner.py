@@ -434,3 +434,47 @@ def test_enum_like_constants_in_code_are_not_placeholders() -> None:
     text = "SECRET = 'secret'\nPASSWORD = 'password'\n"
     assert scan_text("kinds.py", text) == []
     assert [f.kind for f in scan_text(".env", "SECRET=secret\n")] == ["self-named"]
+
+
+def test_candidate_repr_holds_neither_value_nor_key() -> None:
+    [candidate] = list(extract("x.yaml", f"{CANARY}: {CANARY[::-1]}\n"))
+    shown = repr(candidate) + str(candidate) + f"{[candidate]}"
+    assert CANARY not in shown and CANARY[::-1] not in shown
+    assert f"offset={candidate.offset}" in shown
+
+
+_BREAKS = {"LS": "\u2028", "PS": "\u2029", "NEL": "\x85", "CR": "\r", "CRLF": "\r\n"}
+
+
+@pytest.mark.parametrize("brk", _BREAKS.values(), ids=list(_BREAKS))
+def test_yaml_positions_and_ignore_count_yaml_line_breaks(brk: str) -> None:
+    text = f"x: 1{brk}API_KEY: changeme # secretsync: ignore\nDB_PASSWORD: changeme\n"
+    found = scan_text("config/app.yaml", text)
+    assert [(f.line, f.column, f.key) for f in found] == [(3, 14, "DB_PASSWORD")]
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "expected"),
+    [
+        # A lone CR ends a line for .env, code and TOML readers; U+2028 and form feed do not.
+        ("a.env", "A=1\rAPI_KEY=changeme # secretsync: ignore\rDB_PASSWORD=changeme\r", (3, 13)),
+        (
+            "a.py",
+            "x = 1\rAPI_KEY = 'changeme'  # secretsync: ignore\rDB_PASSWORD = 'changeme'\r",
+            (3, 16),
+        ),
+        ("a.toml", 'a = "x\u2028y"\nDB_PASSWORD = "changeme"\n', (2, 15)),
+        ("a.py", "\x0c\nx = '\u2028'\nDB_PASSWORD = 'changeme'\n", (3, 16)),
+    ],
+)
+def test_other_formats_count_universal_newlines(
+    name: str, text: str, expected: tuple[int, int]
+) -> None:
+    found = scan_text(name, text)
+    assert [(f.line, f.column, f.key) for f in found] == [(*expected, "DB_PASSWORD")]
+
+
+@pytest.mark.parametrize("text", ["\ufeffapi_key: 'changeme'\n", 'a: 1\u2028b: ["x", changeme]\n'])
+def test_yaml_offsets_point_at_the_value(text: str) -> None:
+    for candidate in extract("a.yaml", text):
+        assert text[candidate.offset :].startswith(candidate.value)

@@ -351,3 +351,12 @@ def test_a_broken_keyring_contributes_nothing(
     monkeypatch.setattr(memory_keyring, "get_password", broken)
     with pytest.raises(SettingsError, match="openai_api_key: not set"):
         load_settings(map_file, environ={}, sources=["env", "keyring"])
+
+
+def test_load_options_repr_holds_no_environment_value() -> None:
+    from secretsync.runtime.sources import LoadOptions
+
+    canary = "pul-CANARYrepr0123456789abcdef01234567"
+    options = LoadOptions(environ={"PULUMI_ACCESS_TOKEN": canary}, environment="prod")
+    assert canary not in repr(options)
+    assert "environment='prod'" in repr(options)

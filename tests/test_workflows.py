@@ -113,3 +113,8 @@ def test_every_reference_found_where_it_is(
         expected.append((len(lines), len(prefix) + 5, name))
     refs = find_references("\n".join(lines) + "\n")
     assert [(r.line, r.column, r.name) for r in refs] == expected
+
+
+def test_positions_count_yaml_line_breaks() -> None:
+    text = "a: 1\u2028b: ${{ secrets.Y }}\x85c: ${{ secrets.Z }}\rd: ${{ secrets.W }}\n"
+    assert names(find_references(text)) == [(2, 8, "Y"), (3, 8, "Z"), (4, 8, "W")]

@@ -44,7 +44,8 @@ def find_map(start: Path, environ: Mapping[str, str]) -> Path:
 class App:
     """The context a command runs in; built once by ``main`` (or by ``demo`` and tests)."""
 
-    environ: Mapping[str, str] = field(default_factory=lambda: dict(os.environ))
+    # Tokens and $SECRETSYNC_SECRETS_JSON live here: never in a repr.
+    environ: Mapping[str, str] = field(default_factory=lambda: dict(os.environ), repr=False)
     stdout: TextIO = field(default_factory=lambda: sys.stdout)
     stderr: TextIO = field(default_factory=lambda: sys.stderr)
     stdin: TextIO = field(default_factory=lambda: sys.stdin)
@@ -103,10 +104,6 @@ class App:
     def info(self, message: str) -> None:
         """A progress line on stderr, silenced by ``-q``."""
         if self.verbosity >= 0:
-            self.stderr.write(self.redactor.redact(message) + "\n")
-
-    def debug(self, message: str) -> None:
-        if self.verbosity > 0:
             self.stderr.write(self.redactor.redact(message) + "\n")
 
     def write_output(self, text: str, path: Path | None) -> None:

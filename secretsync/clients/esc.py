@@ -16,11 +16,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import quote
 
 import httpx
 
-from secretsync.clients.http import DEFAULT_TIMEOUT, RetryPolicy, ServiceClient, Session
+from secretsync.clients.http import DEFAULT_TIMEOUT, RetryPolicy, ServiceClient, Session, seg
 from secretsync.credentials import ESC_API_DEFAULT, check_endpoint
 from secretsync.errors import ConflictError, RequestRejected
 from secretsync.masking import Redactor
@@ -140,7 +139,7 @@ class EscClient(ServiceClient):
             params = {"continuationToken": token} if token else None
             doc = await self._session.call(
                 "GET",
-                f"/environments/{_seg(org)}",
+                f"/environments/{seg(org)}",
                 params=params,
                 what=f"organization {org}",
                 action="list the environments of",
@@ -165,7 +164,7 @@ class EscClient(ServiceClient):
 
         await self._session.call(
             "POST",
-            f"/environments/{_seg(org)}",
+            f"/environments/{seg(org)}",
             json={"project": project, "name": name},
             what=f"environment {ref}",
             action="create",
@@ -186,7 +185,7 @@ class EscClient(ServiceClient):
         self, org: str, project: str, name: str, version: int | str, decrypt: bool = False
     ) -> Definition:
         """The definition as it was at a revision number or tag."""
-        suffix = f"/versions/{_seg(str(version))}" + ("/decrypt" if decrypt else "")
+        suffix = f"/versions/{seg(str(version))}" + ("/decrypt" if decrypt else "")
         return await self._read_definition(EnvironmentRef(org, project, name), suffix)
 
     async def _read_definition(self, ref: EnvironmentRef, suffix: str) -> Definition:
@@ -271,7 +270,7 @@ class EscClient(ServiceClient):
         )
         doc = await self._session.call(
             "GET",
-            f"{_env_path(ref)}/open/{_seg(session_id)}",
+            f"{_env_path(ref)}/open/{seg(session_id)}",
             what=f"environment {ref}",
             action="read the opened",
             parse=lambda r: r.json(),
@@ -305,7 +304,7 @@ class EscClient(ServiceClient):
         """What ESC would say about a definition, without saving it."""
         return await self._session.call(
             "POST",
-            f"/environments/{_seg(org)}/yaml/check",
+            f"/environments/{seg(org)}/yaml/check",
             content=yaml.encode("utf-8"),
             headers={"Content-Type": YAML},
             what=f"a definition for organization {org}",
@@ -327,12 +326,8 @@ class EscClient(ServiceClient):
         )
 
 
-def _seg(text: str) -> str:
-    return quote(text, safe="")
-
-
 def _env_path(ref: EnvironmentRef) -> str:
-    return f"/environments/{_seg(ref.org)}/{_seg(ref.project)}/{_seg(ref.name)}"
+    return f"/environments/{seg(ref.org)}/{seg(ref.project)}/{seg(ref.name)}"
 
 
 def _revision(item: Mapping[str, Any]) -> Revision:

@@ -15,7 +15,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
-from urllib.parse import quote
 
 import httpx
 from nacl.public import PublicKey as NaclPublicKey
@@ -28,20 +27,18 @@ from secretsync.clients.http import (
     Session,
     Sleep,
     WritePacer,
+    seg,
 )
 from secretsync.credentials import GITHUB_API_DEFAULT, check_endpoint
 from secretsync.errors import ConfigError, RequestRejected
 from secretsync.masking import Redactor
+from secretsync.timestamps import parse_timestamp
 
 __all__ = ["PER_PAGE", "GitHubClient", "PublicKey", "Scope", "SecretMeta"]
 
 PER_PAGE = 100  # GitHub's maximum
 API_VERSION = "2022-11-28"
 Visibility = Literal["all", "private", "selected"]
-
-
-def _seg(text: str) -> str:
-    return quote(text, safe="")
 
 
 @dataclass(frozen=True)
@@ -68,11 +65,11 @@ class Scope:
     @property
     def secrets_path(self) -> str:
         if self.kind == "org":
-            return f"/orgs/{_seg(self.owner)}/actions/secrets"
-        repo = f"/repos/{_seg(self.owner)}/{_seg(self.repository or '')}"
+            return f"/orgs/{seg(self.owner)}/actions/secrets"
+        repo = f"/repos/{seg(self.owner)}/{seg(self.repository or '')}"
         if self.kind == "repo":
             return f"{repo}/actions/secrets"
-        return f"{repo}/environments/{_seg(self.environment or '')}/secrets"
+        return f"{repo}/environments/{seg(self.environment or '')}/secrets"
 
     def __str__(self) -> str:
         if self.kind == "org":
@@ -106,10 +103,6 @@ class PublicKey:
         return base64.b64encode(box.encrypt(value.encode("utf-8"))).decode("ascii")
 
 
-def _parse_time(text: str) -> datetime:
-    return datetime.fromisoformat(text.replace("Z", "+00:00"))
-
-
 def _time_scale(policy: RetryPolicy | None) -> float:
     return policy.time_scale if policy is not None else 1.0
 
@@ -117,8 +110,8 @@ def _time_scale(policy: RetryPolicy | None) -> float:
 def _meta(item: Mapping[str, Any], scope: Scope) -> SecretMeta:
     return SecretMeta(
         name=str(item["name"]),
-        created_at=_parse_time(item["created_at"]),
-        updated_at=_parse_time(item["updated_at"]),
+        created_at=parse_timestamp(item["created_at"]),
+        updated_at=parse_timestamp(item["updated_at"]),
         visibility=item.get("visibility"),
         scope=scope,
     )
@@ -217,7 +210,7 @@ class GitHubClient(ServiceClient):
         async with self._reads:
             return await self._session.call(
                 "GET",
-                f"{scope.secrets_path}/{_seg(name)}",
+                f"{scope.secrets_path}/{seg(name)}",
                 what=_secret(scope, name),
                 action="read",
                 parse=lambda r: _meta(r.json(), scope),
@@ -281,7 +274,7 @@ class GitHubClient(ServiceClient):
     ) -> bool:
         return await self._session.call(
             "PUT",
-            f"{scope.secrets_path}/{_seg(name)}",
+            f"{scope.secrets_path}/{seg(name)}",
             json={**body, "encrypted_value": key.seal(value), "key_id": key.key_id},
             what=_secret(scope, name),
             action="write",
@@ -295,7 +288,7 @@ class GitHubClient(ServiceClient):
         """Delete a secret; ``False`` when there was none (a retried delete may see that)."""
         return await self._session.call(
             "DELETE",
-            f"{scope.secrets_path}/{_seg(name)}",
+            f"{scope.secrets_path}/{seg(name)}",
             what=_secret(scope, name),
             action="delete",
             parse=lambda r: r.status_code == 204,
@@ -308,7 +301,7 @@ class GitHubClient(ServiceClient):
         async with self._reads:
             return await self._session.call(
                 "GET",
-                f"/repos/{_seg(owner)}/{_seg(repo)}",
+                f"/repos/{seg(owner)}/{seg(repo)}",
                 what=f"repository {owner}/{repo}",
                 action="read",
                 parse=lambda r: int(r.json()["id"]),

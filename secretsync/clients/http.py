@@ -10,7 +10,8 @@ and HTTP statuses become :mod:`secretsync.errors` classes. Retries use tenacity:
   for as long as ``retry-after`` / ``x-ratelimit-reset`` say, whatever the method: the
   service refused the request, so nothing was applied.
 
-Nothing here logs a request or response body; log lines carry method, path and status.
+Nothing here logs a request or response body: INFO lines carry method, path, status, time
+and retries (``-v``); DEBUG adds pacing waits and unreadable bodies (``-vv``).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Collection, Iter
 from dataclasses import dataclass
 from types import TracebackType
 from typing import Any, TypeVar
+from urllib.parse import quote
 
 import httpx
 from tenacity import (
@@ -59,6 +61,7 @@ __all__ = [
     "Sleep",
     "WritePacer",
     "rate_limit_delay",
+    "seg",
 ]
 
 USER_AGENT = f"secretsync/{__version__}"
@@ -98,6 +101,24 @@ class RetryPolicy:
         return cls(time_scale=scale)
 
 
+def seg(text: str) -> str:
+    """``text`` as one URL path segment: ``/``, ``?``, ``#`` and ``%`` are escaped too."""
+    return quote(text, safe="")
+
+
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def _origin(url: httpx.URL) -> tuple[str, str, int | None]:
+    return url.scheme, url.host, url.port or _DEFAULT_PORTS.get(url.scheme)
+
+
+def _show(url: httpx.URL) -> str:
+    """Scheme, host and port only: never user info, path or query."""
+    port = f":{url.port}" if url.port else ""
+    return f"{url.scheme}://{url.host}{port}"
+
+
 class WritePacer:
     """One write at a time, starts spaced ``60 / per_minute`` seconds apart.
 
@@ -125,6 +146,7 @@ class WritePacer:
     async def slot(self) -> AsyncIterator[None]:
         async with self._lock:
             while (delay := self._next - self._clock()) > 0:
+                logger.debug("write pacing: waiting %.2f s for the next slot", delay)
                 await self._sleep(delay)
             self._next = self._clock() + self.interval
             yield
@@ -260,6 +282,7 @@ class Session:
             before_sleep=self._log_retry,
             reraise=True,
         )
+        self._check_origin(path, what, action)
         scrub = Redactor(values)
         try:
             async for attempt in retrying:
@@ -271,6 +294,21 @@ class Session:
             tries = int(retrying.statistics.get("attempt_number", 1))
             raise self._gave_up(exc, what, action, tries) from None
         raise AssertionError("unreachable")  # pragma: no cover  # tenacity reraises
+
+    def _check_origin(self, path: str, what: str, action: str) -> None:
+        """Refuse an absolute URL (a ``Link`` the service sent) that leaves the base URL's
+        scheme, host and port: the token goes with every request, so it must not go there.
+        """
+        url = httpx.URL(path)
+        if not url.is_absolute_url:
+            return
+        base = self._client.base_url
+        if _origin(url) != _origin(base):
+            raise ServiceError(
+                f"{self.label}: refusing to {action} {what} at {_show(url)}: the service "
+                f"pointed outside {_show(base)}, where the token must not go",
+                service=self.service,
+            )
 
     def _retry(self, exc: BaseException, idempotent: bool) -> bool:
         if not isinstance(exc, _Retryable):
@@ -315,10 +353,10 @@ class Session:
                 response = await self._client.request(method, path, **kwargs)
             except httpx.RequestError as exc:
                 reason = _describe(exc)
-                logger.debug("%s %s %s -> %s", self.label, method, path, reason)
+                logger.info("%s %s %s -> %s", self.label, method, path, reason)
                 raise _Retryable(reason, unsent=isinstance(exc, _UNSENT)) from None
         status = response.status_code
-        logger.debug(
+        logger.info(
             "%s %s %s -> %d (%.0f ms)", self.label, method, path, status,
             (time.monotonic() - started) * 1000,
         )  # fmt: skip
@@ -327,7 +365,10 @@ class Session:
                 return parse(response)
             except SecretSyncError:
                 raise
-            except (ValueError, KeyError, TypeError, IndexError):
+            except (ValueError, KeyError, TypeError, IndexError) as exc:
+                # The type only: a parse error's text may quote the body.
+                logger.debug("%s %s %s: unreadable body (%s)", self.label, method, path,
+                             type(exc).__name__)  # fmt: skip
                 raise _Retryable(f"malformed {status} response") from None
         delay = rate_limit_delay(response, self._clock(), self.policy.default_rate_limit_wait)
         if delay is not None:

@@ -17,7 +17,7 @@ import os
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from pydantic.fields import FieldInfo
@@ -50,7 +50,7 @@ KEYRING_SERVICE = "secretsync-settings"
 class LoadOptions:
     """What ``load_settings`` asked for; read by the chain when pydantic builds the sources."""
 
-    environ: Mapping[str, str] | None = None
+    environ: Mapping[str, str] | None = field(default=None, repr=False)  # holds tokens
     sources: tuple[str, ...] | None = None  # None: the default policy (module docstring)
     environment: str | None = None
     transport: httpx.AsyncBaseTransport | None = None

@@ -122,12 +122,15 @@ def render(fmt: str, findings: list[Finding], *, cwd: Path) -> str:
 
 def _rich_table(findings: list[Finding]) -> Any:
     from rich.table import Table
+    from rich.text import Text
 
     table = Table(title="secretsync scan", title_justify="left")
     for column in ("location", "rule", "key", "kind", "message"):
         table.add_column(column, overflow="fold")
     for f in findings:
-        table.add_row(f"{f.path}:{f.line}:{f.column}", f.rule, f.key, f.kind, f.message)
+        # Text cells: a path or key may hold `[...]`, which a str cell parses as markup.
+        cells = (f"{f.path}:{f.line}:{f.column}", f.rule, f.key, f.kind, f.message)
+        table.add_row(*(Text(cell) for cell in cells))
     return table
 
 
