@@ -20,7 +20,7 @@ import binascii
 import io
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Any
 
 import yaml
@@ -29,6 +29,7 @@ from ruamel.yaml.comments import CommentedMap
 from ruamel.yaml.error import YAMLError as RuamelError
 from ruamel.yaml.scalarstring import DoubleQuotedScalarString
 
+from secretsync import timestamps
 from secretsync.errors import RequestRejected
 
 __all__ = ["BOOKKEEPING_ROOT", "ENV_VARS_ROOT", "EscDefinition", "ManagedEntry", "format_timestamp"]
@@ -58,10 +59,8 @@ def format_timestamp(moment: datetime | str | None) -> str | None:
     if moment is None:
         return None
     if isinstance(moment, str):
-        moment = datetime.fromisoformat(moment.replace("Z", "+00:00"))
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
-    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+        moment = timestamps.parse_timestamp(moment)
+    return timestamps.format_timestamp(moment)
 
 
 class _RuamelTree:

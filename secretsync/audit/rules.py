@@ -9,7 +9,7 @@ from missing data, in either direction.
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from datetime import datetime, timezone
+from datetime import datetime
 
 from secretsync import providers
 from secretsync.audit.findings import Finding, System, sort_findings
@@ -19,6 +19,7 @@ from secretsync.esc_definition import ManagedEntry
 from secretsync.judgement import is_format_problem, judge
 from secretsync.placeholders import Classification, Verdict
 from secretsync.secret_map import Secret
+from secretsync.timestamps import format_timestamp, parse_timestamp
 from secretsync.workflows import BUILTIN_SECRETS
 
 __all__ = ["evaluate", "map_findings"]
@@ -338,11 +339,10 @@ def _parse(stamp: str | None) -> datetime | None:
     if not stamp:
         return None
     try:
-        moment = datetime.fromisoformat(stamp.replace("Z", "+00:00"))
+        return parse_timestamp(stamp)
     except ValueError:
         return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
 
 
 def _stamp(moment: datetime) -> str:
-    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return format_timestamp(moment)
