@@ -6,6 +6,7 @@
     python benchmarks/placeholder_eval.py --wild2          # a second, larger real-world set
     python benchmarks/placeholder_eval.py --wild3          # a third, scored before any tuning
     python benchmarks/placeholder_eval.py --wild4          # a fourth, from sources none used
+    python benchmarks/placeholder_eval.py --wild5          # a fifth: CMS, GitOps, secret managers
     python benchmarks/placeholder_eval.py --speed          # also values per second
 
 Prints per-label precision and recall, the three targets with PASS/FAIL, and every
@@ -28,6 +29,15 @@ from secretsync.placeholders import Verdict, classify
 
 EVAL_DIR = Path(__file__).resolve().parent.parent / "eval"
 LABELS = ("empty", "placeholder", "reference", "secret")
+# flag -> (file, what it holds); without a flag the dev set is scored
+SETS = {
+    "holdout": ("holdout.jsonl", "the held-out set"),
+    "wild": ("wild.jsonl", "values copied from public files"),
+    "wild2": ("wild2.jsonl", "a second, larger real-world set"),
+    "wild3": ("wild3.jsonl", "a third, scored before any tuning"),
+    "wild4": ("wild4.jsonl", "a fourth, from sources none used"),
+    "wild5": ("wild5.jsonl", "a fifth, from sources none used (CMS, GitOps, secret managers)"),
+}
 
 
 @dataclass(frozen=True)
@@ -121,26 +131,16 @@ def speed(rows: Sequence[dict[str, str | None]], seconds: float = 1.0) -> float:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--holdout", action="store_true", help="score eval/holdout.jsonl")
-    parser.add_argument("--wild", action="store_true", help="score eval/wild.jsonl")
-    parser.add_argument("--wild2", action="store_true", help="score eval/wild2.jsonl")
-    parser.add_argument("--wild3", action="store_true", help="score eval/wild3.jsonl")
-    parser.add_argument("--wild4", action="store_true", help="score eval/wild4.jsonl")
+    for flag, (name, help_text) in SETS.items():
+        parser.add_argument(
+            f"--{flag}", action="store_true", help=f"score eval/{name}: {help_text}"
+        )
     parser.add_argument("--speed", action="store_true", help="also measure values/second")
     args = parser.parse_args(argv)
-    name = (
-        "holdout.jsonl"
-        if args.holdout
-        else "wild.jsonl"
-        if args.wild
-        else "wild2.jsonl"
-        if args.wild2
-        else "wild3.jsonl"
-        if args.wild3
-        else "wild4.jsonl"
-        if args.wild4
-        else "placeholders.jsonl"
-    )
+    chosen = [flag for flag in SETS if getattr(args, flag)]
+    if len(chosen) > 1:
+        parser.error("choose at most one set")
+    name = SETS[chosen[0]][0] if chosen else "placeholders.jsonl"
     rows = load(EVAL_DIR / name)
     results = run(rows)
     print(report(results, name))

@@ -33,7 +33,10 @@ Label policy for the cases people disagree on (what a reviewer of an example fil
   templates that only read a variable (``{{process.env.X}}``, Grafana's ``$__env{X}``), code
   reading a named file (``File.read('/run/secrets/x')``), env reads with a fallback
   (``process.env.X || 'dev'``), and ciphertext whose key lives elsewhere (``ENC(...)``,
-  ``{cipher}...``).
+  ``{cipher}...``, a SealedSecret body). Also env-only templates in other tools (gomplate
+  ``{{ .Env.X }}``, dbt ``{{ env_var('X') }}``), Argo CD Vault plugin ``<path:kv/x#key>``,
+  YAML ``!secret name`` / ``!env_var X`` tags, and provider objects naming a variable
+  (Druid's ``{"type": "environment", "variable": "X"}``).
 - Not placeholders: PascalCase type names from code (``SecretStr``): the vocabulary
   inside an identifier decides nothing.
 
@@ -306,7 +309,23 @@ def classify(value: str, key: str | None = None) -> Classification:
         or _provider_placeholder(text, key_tokens)
         or _shape(text, key, key_tokens)
     )
-    return found or _secret(text)
+    return found or _last_shapes(text) or _secret(text)
+
+
+def _last_shapes(text: str) -> Classification | None:
+    """Structures checked only once every other rule passed: a redaction note, a token
+    prefix over padding (``tskey-auth-xxxxx``), a SealedSecret ciphertext."""
+    if shapes.redaction_marker(text):
+        return _ph("redacted", "a copy with a [redacted] note where the secret was")
+    if shapes.prefix_then_padding(text):
+        return _ph("padding", "a token prefix followed by nothing but padding")
+    if shapes.sealed_ciphertext(text):
+        return Classification(
+            Verdict.REFERENCE,
+            "reference:encrypted",
+            "a SealedSecret ciphertext: only the cluster can open it",
+        )
+    return None
 
 
 _PATH_KINDS = frozenset(("reference:path", "reference:file"))
@@ -351,6 +370,10 @@ def _json_fields(text: str) -> Classification | None:
         return None
     if not isinstance(data, dict):
         return None
+    if patterns.environment_provider(data):
+        return Classification(
+            Verdict.REFERENCE, "reference:env", "a password provider naming an environment variable"
+        )
     for name, field in data.items():
         if not isinstance(field, str) or not (
             name.lower() in _JSON_SECRET_FIELDS or looks_secret_bearing_key(name)

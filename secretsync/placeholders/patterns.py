@@ -46,8 +46,9 @@ REFERENCE_RULES: tuple[tuple[str, str, str], ...] = (
         # process.env.X, process.env["X"], with an `|| 'fallback'` as in `${X:-fallback}`
         r"(?:process\.env|import\.meta\.env)(?:\.\w+|\[[\"'][\w.-]+[\"']\])"
         r"(?:\s*(?:\|\||\?\?)\s*\S.*)?"
-        r"|(?:os\.environ|ENV)\[[\"'][\w.-]+[\"']\]"
-        r"|(?:os\.getenv|os\.environ\.get|ENV\.fetch|System\.getenv|Deno\.env\.get)\(.+\)",
+        r"|(?:os\.environ|ENV|\$_ENV|\$_SERVER)\[[\"'][\w.-]+[\"']\]|\$ENV\{[\"']?\w+[\"']?\}"
+        r"|(?:os\.getenv|os\.environ\.get|ENV\.fetch|System\.getenv|Deno\.env\.get"
+        r"|os\.Getenv|Environment\.GetEnvironmentVariable|(?:std::)?env::var)\(.+\)",
         "reference:env",
         "code that reads an environment variable",
     ),
@@ -76,6 +77,25 @@ REFERENCE_RULES: tuple[tuple[str, str, str], ...] = (
         "a secret-store path (SSM parameter or Vault style)",
     ),
     (r"\$ANSIBLE_VAULT;.*", "reference:ansible-vault", "an Ansible Vault-encrypted value"),
+    (
+        # argocd-vault-plugin <path:kv/data/app#key[#version]>, argocd-vault-replacer
+        # <vault:/store/data/path~key>: resolved from Vault when the manifest is rendered
+        r"<path:[^<>\s#]+#[^<>\s#]+(?:#\d+)?>|<vault:[^<>\s~]+~[^<>\s]+>",
+        "reference:vault",
+        "an Argo CD Vault plugin placeholder, filled from Vault at render time",
+    ),
+    (
+        # YAML tags that name where the value lives: Home Assistant / ESPHome
+        # `!secret wifi_password` (secrets.yaml), `!env_var NAME`, `!ENV NAME` or `!ENV ${NAME}`
+        r"!secret\s+[\w.-]+",
+        "reference:platform",
+        "a YAML !secret tag naming an entry of a secrets.yaml file",
+    ),
+    (
+        r"!(?:env_var|ENV)\s+(?:[A-Za-z_]\w*|\$\{[A-Za-z_]\w*\})(?:\s+\S+)?",
+        "reference:env",
+        "a YAML tag reading an environment variable",
+    ),
     (
         r"(?:var|local|module|data\.[a-z][\w-]*)\.[A-Za-z_][\w-]*(?:\.[\w-]+|\[[^\]]+\])*"
         r"|[a-z][a-z0-9]*_[a-z0-9_]+\.[A-Za-z_][\w-]*"
@@ -122,9 +142,14 @@ CALL_RULES: tuple[tuple[str, str, str], ...] = (
         "a Grafana variable expansion naming an environment variable, file or vault",
     ),
     (
-        # {{process.env.X}} (Bruno), {{ env "X" }} (consul-template): a template whose one
-        # job is reading a named environment variable
-        r"\{\{\s*(?:process\.env(?:\.\w+|\[[\"'][\w.-]+[\"']\])|env\s+\"[\w.-]+\")\s*\}\}",
+        # {{process.env.X}} (Bruno), {{ env "X" }} (consul-template), {{ getenv "X" }}: a
+        # template whose one job is reading a named environment variable;
+        # gomplate's {{ .Env.X }}, dbt's {{ env_var('X', 'default') }}; also through one
+        # function (`{{ base64.Encode .Env.X }}`) or filters (`| b64enc`), still one variable
+        r"\{\{-?\s*(?:[A-Za-z_][\w.]*\s+)?"
+        r"(?:process\.env(?:\.\w+|\[[\"'][\w.-]+[\"']\])|(?:env|getenv)\s+\"[\w.-]+\""
+        r"|\.Env\.\w+|env_var\(\s*[\"'][\w.-]+[\"']\s*(?:,\s*[\"'][^\"'{}]*[\"']\s*)?\))"
+        r"(?:\s*\|\s*[A-Za-z_][\w.]*)*\s*-?\}\}",
         "reference:env",
         "a template that reads a named environment variable",
     ),
@@ -192,6 +217,25 @@ TEMPLATES: tuple[tuple[re.Pattern[str], str, str], ...] = tuple(
         (r"<[^<>]+>", "template:angle", "a <name> placeholder"),
     )
 )
+#: Password-provider objects that name an environment variable instead of holding a value
+#: (Druid's ``{"type": "environment", "variable": "METADATA_STORAGE_PASSWORD"}``).
+_PROVIDER_TYPES = frozenset(("environment", "env", "envvar"))
+_PROVIDER_FIELDS = ("variable", "var", "env", "name")
+_VARIABLE_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.]*")
+
+
+def environment_provider(data: dict[str, object]) -> bool:
+    """A JSON object whose ``type`` says "environment" and that names one variable."""
+    kind = data.get("type")
+    if not isinstance(kind, str) or kind.lower() not in _PROVIDER_TYPES:
+        return False
+    for field in _PROVIDER_FIELDS:
+        name = data.get(field)
+        if isinstance(name, str) and _VARIABLE_NAME.fullmatch(name):
+            return True
+    return False
+
+
 GHA_SECRET = re.compile(r"\$\{\{\s*secrets\.")
 GHA_VARIABLE = re.compile(r"\$\{\{\s*(?:env|vars|inputs|github|needs|steps)\.")
 TEMPLATE_STARTS = frozenset("$%#_@{[<")

@@ -179,3 +179,41 @@ def digits_apart(text: str, vocabulary: frozenset[str]) -> bool:
         chunk.isdigit() or chunk.isalpha() or chunk.lower() in vocabulary
         for chunk in _ALNUM_RUN.findall(text)
     )
+
+
+#: RSA modulus sizes (bytes) kubeseal may have wrapped the session key with: 2048/3072/4096.
+_SEALED_KEY_SIZES = frozenset((256, 384, 512))
+_B64_BODY = re.compile(r"[A-Za-z0-9+/]+={0,2}")
+
+
+def sealed_ciphertext(text: str) -> bool:
+    """A Bitnami SealedSecret value: base64 of a two-byte big-endian length naming an RSA
+    key size, that many bytes of wrapped session key, then AES-GCM ciphertext (16-byte tag
+    at least). The structure is checked, not a prefix: a random key of 270+ bytes starts so
+    one time in twenty thousand, and must also be exactly long enough."""
+    if len(text) < 360 or text[:2] not in ("AQ", "AY", "Ag") or _B64_BODY.fullmatch(text) is None:
+        return False
+    try:
+        raw = base64.b64decode(text, validate=True)
+    except (binascii.Error, ValueError):
+        return False
+    size = int.from_bytes(raw[:2], "big")
+    return size in _SEALED_KEY_SIZES and len(raw) > 2 + size + 16
+
+
+_REDACTION = re.compile(r"(?i)[\[<(]\s*(?:redacted|removed|masked|hidden|snip(?:ped)?)\s*[\])>]")
+#: ``tskey-auth-xxxxx``, ``sk-or-XXXX``: a lower-case token prefix, then only padding.
+_PREFIX_THEN_PADDING = re.compile(
+    r"[a-z][a-z0-9]{1,11}(?:[-_][a-z0-9]{1,11}){0,3}[-_.](?:x{3,}|X{3,}|\*{3,}|0{6,})"
+)
+
+
+def redaction_marker(text: str) -> bool:
+    """``ops_eyJ..[Redacted]``, ``token <snipped>``: a bracketed note that the value was cut
+    out. What is left is a copy made for a log or a doc, never the credential."""
+    return ("[" in text or "<" in text or "(" in text) and _REDACTION.search(text) is not None
+
+
+def prefix_then_padding(text: str) -> bool:
+    """A provider-style prefix followed by nothing but a run of padding characters."""
+    return _PREFIX_THEN_PADDING.fullmatch(text) is not None

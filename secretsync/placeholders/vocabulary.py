@@ -33,6 +33,8 @@ FILLERS = wordset(
     "account user username admin root login session cookie signing encryption hash salt jwt "
     "webhook hook url uri dsn sid pat sk org project dev development local localhost prod "
     "production staging stage env environment db database server host name bot personal "
+    # the other deployment stages a default is named for ("drupal-ci", "app_qa")
+    "ci qa uat sandbox preview "
     "ssh pem cert license master shared sso oauth refresh openai anthropic github gitlab "
     "stripe slack aws amazon google gcp azure twilio sendgrid vercel pinecone pulumi docker "
     "dockerhub npm pypi gong lambda snowflake sentry redis postgres postgresql mysql mongo "
@@ -73,7 +75,7 @@ MARKER_ORDER = (
 #: Markers long enough that a word merely starting or ending with one (``passwordnya``,
 #: ``mysecretz``) is still that marker: a short remainder cannot hide a random key.
 AFFIX_MARKERS = tuple(m for m in MARKER_ORDER if len(m) >= 6)
-TWO_LETTER = wordset("a my me id db to in of it an is be or no go pw sk as s3")
+TWO_LETTER = wordset("a my me id db to in of it an is be or no go pw sk as s3 ci qa")
 
 NULL_LIKE = wordset(
     "null none nil undefined n/a na - -- ~ nan (none) <none> <nil> <null> <empty> (empty) "
