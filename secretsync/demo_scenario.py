@@ -17,6 +17,7 @@ from pathlib import Path
 
 from secretsync import demo_values
 from secretsync.cli.app import App, find_map
+from secretsync.clients.github import scope_of
 from secretsync.emulator import Emulator
 from secretsync.errors import ConfigError
 from secretsync.esc_definition import EscDefinition, ManagedEntry, format_timestamp
@@ -122,13 +123,8 @@ def seed(emu: Emulator, sc: Scenario) -> None:
     for name, value in sc.values.items():
         secret = smap.secrets[name]
         target = secret.github
-        scope = f"orgs/{smap.github_org}"
-        if target.scope == "repo":
-            scope = f"repos/{smap.github_org}/{target.repo}"
-        elif target.scope == "env":
-            scope = f"repos/{smap.github_org}/{target.repo}/environments/{target.environment}"
         emu.seed_github_secret(
-            scope,
+            scope_of(target, smap.github_org).path,
             name,
             value,
             updated_at=sc.updated_at[name],

@@ -15,11 +15,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from secretsync.clients import Scope
+from secretsync.clients import Scope, scope_of
 from secretsync.errors import RefusedError, SecretSyncError, UsageError
 from secretsync.judgement import judge
 from secretsync.sources import SourceValues
-from secretsync.sync import github_scope
 
 if TYPE_CHECKING:
     from secretsync.clients import GitHubClient
@@ -135,7 +134,7 @@ async def _resolve(
     repo_ids: dict[str, int] = {}
     writes: list[_Write] = []
     for secret, value in todo:
-        scope = github_scope(smap, secret)
+        scope = scope_of(secret.github, smap.github_org)
         visibility: Visibility | None = None
         selected: list[int] | None = None
         if secret.github.scope == "org":

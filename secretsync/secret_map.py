@@ -50,6 +50,9 @@ class GithubTarget:
     repositories: tuple[str, ...] = ()
 
     def describe(self, org: str) -> str:
+        """The checklist's short label, org visibility included. Requests and their errors
+        name the scope as ``str(secretsync.clients.scope_of(target, org))`` instead; this
+        module stays free of the HTTP clients."""
         if self.scope == "org":
             extra = f", {self.visibility}" if self.visibility != "private" else ""
             return f"org {org}{extra}"

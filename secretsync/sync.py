@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING
 
-from secretsync.clients import Scope
+from secretsync.clients import Scope, scope_of
 from secretsync.errors import (
     ConflictError,
     CredentialsError,
@@ -37,7 +37,6 @@ if TYPE_CHECKING:
 __all__ = [
     "EnvResult",
     "SyncOptions",
-    "github_scope",
     "github_times",
     "plan_environments",
     "sync_environments",
@@ -64,16 +63,6 @@ class EnvResult:
     error: SecretSyncError | None = field(default=None, repr=False)
 
 
-def github_scope(smap: SecretMap, secret: Secret) -> Scope:
-    """The GitHub scope a mapped secret lives at."""
-    target = secret.github
-    if target.scope == "repo" and target.repo:
-        return Scope.repo(smap.github_org, target.repo)
-    if target.scope == "env" and target.repo and target.environment:
-        return Scope.env(smap.github_org, target.repo, target.environment)
-    return Scope.org(smap.github_org)
-
-
 async def github_times(
     gh: GitHubClient, smap: SecretMap, secrets: Sequence[Secret]
 ) -> tuple[dict[str, str | None], list[str]]:
@@ -85,7 +74,7 @@ async def github_times(
     """
     by_scope: dict[str, tuple[Scope, list[Secret]]] = {}
     for secret in secrets:
-        scope = github_scope(smap, secret)
+        scope = scope_of(secret.github, smap.github_org)
         by_scope.setdefault(str(scope), (scope, []))[1].append(secret)
 
     async def one(scope: Scope) -> dict[str, str | None] | str:

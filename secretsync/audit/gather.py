@@ -19,10 +19,10 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from secretsync.clients.esc import EscClient
-from secretsync.clients.github import GitHubClient, Scope
+from secretsync.clients.github import GitHubClient, Scope, scope_of
 from secretsync.errors import NotFoundError, ServiceError
 from secretsync.esc_definition import EscDefinition
-from secretsync.secret_map import GithubTarget, Secret, SecretMap
+from secretsync.secret_map import Secret, SecretMap
 from secretsync.workflows import SecretReference, scan_workflows
 
 __all__ = [
@@ -32,18 +32,8 @@ __all__ = [
     "gather_snapshot",
     "map_location",
     "repo_root",
-    "scope_key",
     "scopes_to_read",
 ]
-
-
-def scope_key(org: str, target: GithubTarget) -> str:
-    """``org/<org>``, ``repo/<org>/<repo>`` or ``env/<org>/<repo>/<environment>``."""
-    if target.scope == "org":
-        return f"org/{org}"
-    if target.scope == "repo":
-        return f"repo/{org}/{target.repo}"
-    return f"env/{org}/{target.repo}/{target.environment}"
 
 
 @dataclass(frozen=True)
@@ -85,7 +75,8 @@ class Snapshot:
         return [s for s in self.smap.secrets.values() if chosen & set(s.environments)]
 
     def github_key(self, secret: Secret) -> str:
-        return scope_key(self.smap.github_org, secret.github)
+        """The :attr:`github` key of the scope the secret lives at."""
+        return scope_of(secret.github, self.smap.github_org).key
 
     def known_values(self) -> list[str]:
         """Every credential value read (ESC and source), for the CLI's last-line redactor.
@@ -107,13 +98,16 @@ class Snapshot:
         return found
 
 
-def scopes_to_read(smap: SecretMap, environments: Sequence[str]) -> dict[str, GithubTarget]:
-    """The organization scope (for orphans) and every scope an audited secret lives in."""
-    scopes = {scope_key(smap.github_org, GithubTarget(scope="org")): GithubTarget(scope="org")}
+def scopes_to_read(smap: SecretMap, environments: Sequence[str]) -> dict[str, Scope]:
+    """The organization scope (for orphans) and every scope an audited secret lives in,
+    by :attr:`Scope.key`."""
+    org = Scope.org(smap.github_org)
+    scopes = {org.key: org}
     chosen = set(environments)
     for secret in smap.secrets.values():
         if chosen & set(secret.environments):
-            scopes.setdefault(scope_key(smap.github_org, secret.github), secret.github)
+            scope = scope_of(secret.github, smap.github_org)
+            scopes.setdefault(scope.key, scope)
     return scopes
 
 
@@ -155,9 +149,7 @@ async def gather_snapshot(
     """
     root = root or repo_root(smap.path)
     scopes = scopes_to_read(smap, environments)
-    scope_reads = [
-        _read_scope(github, key, _scope(smap.github_org, t)) for key, t in scopes.items()
-    ]
+    scope_reads = [_read_scope(github, key, scope) for key, scope in scopes.items()]
     esc_reads = [_read_esc(esc, smap, env) for env in environments]
     results = await asyncio.gather(*scope_reads, *esc_reads)
     github_states = {s.key: s for s in results[: len(scope_reads)] if isinstance(s, ScopeState)}
@@ -172,14 +164,6 @@ async def gather_snapshot(
         workflows=tuple(scan_workflows(root)),
         source=source,
     )
-
-
-def _scope(org: str, target: GithubTarget) -> Scope:
-    if target.scope == "org":
-        return Scope.org(org)
-    if target.scope == "repo":
-        return Scope.repo(org, target.repo or "")
-    return Scope.env(org, target.repo or "", target.environment or "")
 
 
 async def _read_scope(github: GitHubClient, key: str, scope: Scope) -> ScopeState:

@@ -13,7 +13,7 @@ import httpx
 
 from secretsync import credentials
 from secretsync.clients.esc import Definition, Diagnostic, EnvironmentRef, EscClient, Revision
-from secretsync.clients.github import GitHubClient, PublicKey, Scope, SecretMeta
+from secretsync.clients.github import GitHubClient, PublicKey, Scope, SecretMeta, scope_of
 from secretsync.clients.http import USER_AGENT, RetryPolicy, WritePacer
 
 __all__ = [
@@ -31,6 +31,7 @@ __all__ = [
     "WritePacer",
     "esc_from_env",
     "github_from_env",
+    "scope_of",
 ]
 
 

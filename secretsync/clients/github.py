@@ -11,10 +11,10 @@ from __future__ import annotations
 import asyncio
 import base64
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import httpx
 from nacl.public import PublicKey as NaclPublicKey
@@ -34,7 +34,10 @@ from secretsync.errors import ConfigError, RequestRejected
 from secretsync.masking import Redactor
 from secretsync.timestamps import parse_timestamp
 
-__all__ = ["PER_PAGE", "GitHubClient", "PublicKey", "Scope", "SecretMeta"]
+if TYPE_CHECKING:
+    from secretsync.secret_map import GithubTarget
+
+__all__ = ["PER_PAGE", "GitHubClient", "PublicKey", "Scope", "SecretMeta", "scope_of"]
 
 PER_PAGE = 100  # GitHub's maximum
 API_VERSION = "2022-11-28"
@@ -63,13 +66,30 @@ class Scope:
         return cls("env", owner, repo, environment)
 
     @property
+    def path(self) -> str:
+        """``orgs/O``, ``repos/O/R`` or ``repos/O/R/environments/E`` with the names as they
+        are: how the emulator names scopes when seeding them."""
+        return self._path(str)
+
+    @property
     def secrets_path(self) -> str:
+        """The API path of the scope's secrets, each name escaped as one segment."""
+        tail = "secrets" if self.kind == "env" else "actions/secrets"
+        return f"/{self._path(seg)}/{tail}"
+
+    @property
+    def key(self) -> str:
+        """``org/O``, ``repo/O/R`` or ``env/O/R/E``: a plain identity for maps and reports."""
+        names = (self.owner, self.repository, self.environment)
+        return "/".join((self.kind, *(n for n in names if n is not None)))
+
+    def _path(self, name: Callable[[str], str]) -> str:
         if self.kind == "org":
-            return f"/orgs/{seg(self.owner)}/actions/secrets"
-        repo = f"/repos/{seg(self.owner)}/{seg(self.repository or '')}"
+            return f"orgs/{name(self.owner)}"
+        repo = f"repos/{name(self.owner)}/{name(self.repository or '')}"
         if self.kind == "repo":
-            return f"{repo}/actions/secrets"
-        return f"{repo}/environments/{seg(self.environment or '')}/secrets"
+            return repo
+        return f"{repo}/environments/{name(self.environment or '')}"
 
     def __str__(self) -> str:
         if self.kind == "org":
@@ -77,6 +97,19 @@ class Scope:
         if self.kind == "repo":
             return f"repository {self.owner}/{self.repository}"
         return f"environment {self.owner}/{self.repository}:{self.environment}"
+
+
+def scope_of(target: GithubTarget, org: str) -> Scope:
+    """The scope a map entry's GitHub target names, under the map's organization.
+
+    The one place a :class:`~secretsync.secret_map.GithubTarget` becomes a :class:`Scope`;
+    the map validator guarantees ``repo`` (and ``environment``) where the kind needs them.
+    """
+    if target.scope == "org":
+        return Scope.org(org)
+    if target.scope == "repo":
+        return Scope.repo(org, target.repo or "")
+    return Scope.env(org, target.repo or "", target.environment or "")
 
 
 @dataclass(frozen=True)
