@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import socket
 from collections.abc import Iterator
 from pathlib import Path
@@ -9,10 +10,17 @@ from typing import Any
 
 import keyring
 import pytest
+from hypothesis import settings
 from keyring.backend import KeyringBackend
 from keyring.errors import PasswordDeleteError
 
 _LOOPBACK_PREFIXES = ("127.", "::1", "localhost")
+
+# CI runs every property test on the same examples (a red build must be reproducible);
+# a developer's run explores new ones each time.
+settings.register_profile("ci", derandomize=True, database=None, deadline=None)
+settings.register_profile("dev", deadline=None)
+settings.load_profile("ci" if os.environ.get("CI") else "dev")
 
 
 class MemoryKeyring(KeyringBackend):

@@ -237,7 +237,10 @@ def test_doubling_every_dollar_gives_the_text_back(text: str) -> None:
     assert root.value["v"].value == text
 
 
-@given(st.text(alphabet=st.characters(blacklist_characters="$")), st.text())
+# Surrogates are excluded: a YAML document (UTF-8 text) cannot hold a lone one.
+@given(
+    st.text(alphabet=st.characters(exclude_characters="$", exclude_categories=("Cs",))), st.text()
+)
 def test_dollar_brace_always_interpolates_in_plain_strings(prefix: str, name: str) -> None:
     text = f"values:\n  v: {quote_yaml(prefix + '${target}')}\n  target: {quote_yaml(name)}\n"
     root, diags = run(text)
