@@ -7,6 +7,7 @@
     python benchmarks/placeholder_eval.py --wild3          # a third, scored before any tuning
     python benchmarks/placeholder_eval.py --wild4          # a fourth, from sources none used
     python benchmarks/placeholder_eval.py --wild5          # a fifth: CMS, GitOps, secret managers
+    python benchmarks/placeholder_eval.py --wild6          # a sixth: pointers to secret stores
     python benchmarks/placeholder_eval.py --speed          # also values per second
 
 Prints per-label precision and recall, the three targets with PASS/FAIL, and every
@@ -37,6 +38,7 @@ SETS = {
     "wild3": ("wild3.jsonl", "a third, scored before any tuning"),
     "wild4": ("wild4.jsonl", "a fourth, from sources none used"),
     "wild5": ("wild5.jsonl", "a fifth, from sources none used (CMS, GitOps, secret managers)"),
+    "wild6": ("wild6.jsonl", "a sixth: how configs point at secret stores, CLIs and files"),
 }
 
 

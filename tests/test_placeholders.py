@@ -918,3 +918,119 @@ def test_wild5_figures_after_the_rules() -> None:
     results = run(load(ROOT / "eval" / "wild5.jsonl"))
     caught, false_alarms, references = (t.value for t in targets(results))
     assert caught >= 0.98 and false_alarms <= 0.02 and references >= 0.98
+
+
+# --- wild6: the pointer grammar (store locators, substitution tokens, calls, fetch commands)
+
+W6_RNG = random.Random(6066)
+
+
+def w6_rand(alphabet: str, n: int) -> str:
+    return "".join(W6_RNG.choice(alphabet) for _ in range(n))
+
+
+@pytest.mark.parametrize(
+    ("value", "kind"),
+    [
+        ("keeper://3Ocyp9ihpZQwnEUDiIjTYA/field/password", "reference:uri"),
+        ("akeyless:/team/prod/db/password", "reference:uri"),
+        ("SM://mySecretName", "reference:uri"),
+        ("bitwarden://trove/github/personal/token", "reference:uri"),
+        ("awskms://alias/pulumi", "reference:uri"),
+        ("azurekeyvault://myvault.vault.azure.net/secrets/hmac-dev", "reference:uri"),
+        ("${pkgs.coreutils}/bin/cat ${config.sops.secrets.imap.path}", "reference:command"),
+        ("https://kv-prod.vault.azure.net/secrets/db-password", "reference:azure-key-vault"),
+        ("{{ op://Private/GitHub/token }}", "reference:uri"),
+        ("{{ infisical:///litellm/master_key }}", "reference:uri"),
+        ("<set to the key 'password' in secret 'db-credentials'>", "reference:kubernetes"),
+        ("%env.DB_PASSWORD%", "reference:env"),
+        ("%teamcity.build.checkoutDir%", "reference:env"),
+        ("%{lookup('profile::db::password')}", "reference:hiera"),
+        ("!var prod/db/password", "reference:conjur"),
+        ("%d/db-password", "reference:file"),
+        ("$CREDENTIALS_DIRECTORY/db-password", "reference:file"),
+        ("db-password:/etc/app/db-password", "reference:file"),
+        ("/run/secrets/music-token/current", "reference:file"),
+        ("$env:DB_PASSWORD", "reference:env"),
+        ("[Environment]::GetEnvironmentVariable('DB_PASSWORD')", "reference:env"),
+        ("{{ lookup('env', 'DB_PASSWORD') }}", "reference:env"),
+        ('{{ .Env.DB_PASSWORD | default "" }}', "reference:env"),
+        ('config.requireSecret("dbPassword")', "reference:platform"),
+        ('cfg.require_secret("db_password")', "reference:platform"),
+        (
+            'jsondecode(data.aws_secretsmanager_secret_version.db.secret_string)["password"]',
+            "reference:terraform",
+        ),
+        ("${vcap.services.db.credentials.users[0].password}", "reference:interpolation"),
+        ("${sm@db-password}", "reference:interpolation"),
+        ("ENC[PKCS7,MIIBeQYJKoZIhvcNAQcDoIIBajCCAWYCAQAxggEhMIIBHQIBADAF]", "reference:encrypted"),
+        ("pass show mail/work@example.org", "reference:command"),
+        ("vault kv get -field=password secret/app/db", "reference:command"),
+        ("gcloud secrets versions access latest --secret=db-password", "reference:command"),
+        ("gpg2 -dq ~/.config/mutt/pass.gpg", "reference:command"),
+        ("cat /etc/msmtp-password", "reference:command"),
+        ("echo $GMAIL_APP_PASSWORD", "reference:command"),
+    ],
+)
+def test_pointer_families_are_references(value: str, kind: str) -> None:
+    result = classify(value, "DB_PASSWORD")
+    assert (result.verdict, result.kind) == (Verdict.REFERENCE, kind)
+
+
+@pytest.mark.parametrize(
+    ("value", "kind"),
+    [
+        ("ENC[PKCS7,...]", "template:ciphertext"),
+        ("ENC[PKCS7,MY_ENCRYPTED_DATA]", "template:ciphertext"),
+        ("ENC[PKCS7,MIIBiQYJKoZI...]", "template:ciphertext"),
+        ("ENC[AES256_GCM,data:abc123...]", "elided"),
+        ("sm://your-gcp-project-id/webhook-secret", "example-host"),
+        ("{{ op://VAULT_PLACEHOLDER/Supabase/anon_key }}", "template:jinja"),
+        ("{{ op://<your-vault>/db/password }}", "template:jinja"),
+        ("security find-generic-password -s 'mail: <slug>' -w", "template:angle"),
+        ("$(cat /run/secrets/db-password)", "template:command"),
+        ("{{ lookup('hashi_vault', 'secret=secret/data/api_key') }}", "template:jinja"),
+        ("st.xxxx.yyyy.zzzz", "padding"),
+        ("dp.st.xxxx", "padding"),
+    ],
+)
+def test_pointers_with_holes_or_no_content_are_placeholders(value: str, kind: str) -> None:
+    result = classify(value, "TOKEN")
+    assert (result.verdict, result.kind) == (Verdict.PLACEHOLDER, kind)
+
+
+def test_pointer_rules_leave_random_tokens_alone() -> None:
+    """Alphabets holding the pointer punctuation (``%``, ``:``, ``/``, ``{}``, ``$``)."""
+    alphabets = [ALNUM + ":/.-_%", ALNUM + "%.{}()[]$:/", ALNUM + "+/=", ALNUM + "!@#$%^&*-_=+.~"]
+    values = [w6_rand(a, n) for a in alphabets for n in (8, 16, 24, 40, 64) for _ in range(200)]
+    called = [v for v in values if classify(v, "API_KEY").verdict is not Verdict.SECRET]
+    assert len(called) / len(values) <= 0.001, called[:3]
+
+
+def test_wild6_rules_never_quote_the_value() -> None:
+    name = w6_rand(string.ascii_lowercase, 10)
+    for value in (
+        f"keeper://{name}/field/password",
+        f"%{{lookup('{name}')}}",
+        f"!var prod/{name}",
+        f"pass show mail/{name}",
+        f'config.requireSecret("{name}")',
+        f"{{{{ op://vault/{name}/credential }}}}",
+    ):
+        result = classify(value, "TOKEN")
+        assert result.verdict is Verdict.REFERENCE, value
+        assert name not in f"{result.kind} {result.reason} {result!r}".lower()
+
+
+def test_wild6_figures_after_the_rules() -> None:
+    """wild6 was scored before any rule here existed (88.2% / 0% / 51.5%): store URIs,
+    op-inject templates, Hiera, TeamCity, systemd credentials, Pulumi config, Terraform
+    functions and password commands were new."""
+    sys.path.insert(0, str(ROOT))
+    try:
+        from benchmarks.placeholder_eval import load, run, targets
+    finally:
+        sys.path.remove(str(ROOT))
+    results = run(load(ROOT / "eval" / "wild6.jsonl"))
+    caught, false_alarms, references = (t.value for t in targets(results))
+    assert caught >= 0.97 and false_alarms <= 0.02 and references >= 0.98

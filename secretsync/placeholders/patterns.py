@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 
 from secretsync import providers
+from secretsync.placeholders.pointers import POINTER_CALL_RULES, POINTER_RULES
 
 REFERENCE_RULES: tuple[tuple[str, str, str], ...] = (
     (
@@ -41,10 +42,10 @@ REFERENCE_RULES: tuple[tuple[str, str, str], ...] = (
     ),
     (r"(?:sm|gcp-sm|doppler|infisical|akv|aws-sm)://\S+", "reference:uri", "a secret-manager URI"),
     (r"ENC\[[A-Z0-9_]+,data:.*\]", "reference:sops", "a SOPS-encrypted value"),
-    (r"(?:/var)?/run/secrets/[\w.-]+", "reference:file", "a path to a mounted secret file"),
+    (r"(?:/var)?/run/secrets(?:/[\w.-]+)+", "reference:file", "a path to a mounted secret file"),
     (
         # process.env.X, process.env["X"], with an `|| 'fallback'` as in `${X:-fallback}`
-        r"(?:process\.env|import\.meta\.env)(?:\.\w+|\[[\"'][\w.-]+[\"']\])"
+        r"(?:process\.env|import\.meta\.env)(?:\.\w+|\[[\"'][\w.-]+[\"']\])!?"
         r"(?:\s*(?:\|\||\?\?)\s*\S.*)?"
         r"|(?:os\.environ|ENV|\$_ENV|\$_SERVER)\[[\"'][\w.-]+[\"']\]|\$ENV\{[\"']?\w+[\"']?\}"
         r"|(?:os\.getenv|os\.environ\.get|ENV\.fetch|System\.getenv|Deno\.env\.get"
@@ -105,6 +106,7 @@ REFERENCE_RULES: tuple[tuple[str, str, str], ...] = (
         "reference:terraform",
         "a Terraform expression naming a variable, data source or resource",
     ),
+    *POINTER_RULES,
 )
 #: Code and tool syntax that always ends in ``)`` or ``}``: matched only against values
 #: that do, so the common case (a plain token) pays nothing for them.
@@ -149,10 +151,11 @@ CALL_RULES: tuple[tuple[str, str, str], ...] = (
         r"\{\{-?\s*(?:[A-Za-z_][\w.]*\s+)?"
         r"(?:process\.env(?:\.\w+|\[[\"'][\w.-]+[\"']\])|(?:env|getenv)\s+\"[\w.-]+\""
         r"|\.Env\.\w+|env_var\(\s*[\"'][\w.-]+[\"']\s*(?:,\s*[\"'][^\"'{}]*[\"']\s*)?\))"
-        r"(?:\s*\|\s*[A-Za-z_][\w.]*)*\s*-?\}\}",
+        r"(?:\s*\|\s*[A-Za-z_][\w.]*(?:\s+\"[^\"{}]*\")*)*\s*-?\}\}",
         "reference:env",
         "a template that reads a named environment variable",
     ),
+    *POINTER_CALL_RULES,
 )
 _BASE_COUNT = len(REFERENCE_RULES)
 REFERENCE_RULES = REFERENCE_RULES + CALL_RULES
@@ -170,7 +173,7 @@ CALL_REFERENCES = _alternation(range(_BASE_COUNT, len(REFERENCE_RULES)))
 def reference(text: str) -> re.Match[str] | None:
     """The reference rule ``text`` matches whole, if any."""
     found = REFERENCES.fullmatch(text)
-    if found is None and (text[-1] in ")}" or text.startswith("Rails.")):
+    if found is None and (text[-1] in ")}]" or text.startswith("Rails.")):
         found = CALL_REFERENCES.fullmatch(text)
     return found
 
@@ -186,7 +189,9 @@ EMBEDDED_REFERENCE = re.compile(
 )
 #: ``${VAR}``, ``${VAR:-default}``, JavaScript's ``${ name }`` ... anywhere in the value: an
 #: interpolation.
-INTERPOLATION = re.compile(r"\$\{\s*[A-Za-z_][\w.-]*\s*(?:(?::?[-=?+]|[:(])[^}]*)?\}")
+INTERPOLATION = re.compile(
+    r"\$\{\s*(?:sm@|sm://)?[A-Za-z_][\w.\[\]/-]*\s*(?:(?::?[-=?+]|[:(])[^}]*)?\}"
+)
 #: ``password=$POSTGRES_PASSWORD`` inside a DSN or URL: an upper-case variable with an
 #: underscore, standing as its own field (a random key has no such run).
 EMBEDDED_VARIABLE = re.compile(r"(?:^|[=:/@\s])\$[A-Z][A-Z0-9]*_[A-Z0-9_]+(?=$|[\s/@:;&?,])")

@@ -204,7 +204,9 @@ def sealed_ciphertext(text: str) -> bool:
 _REDACTION = re.compile(r"(?i)[\[<(]\s*(?:redacted|removed|masked|hidden|snip(?:ped)?)\s*[\])>]")
 #: ``tskey-auth-xxxxx``, ``sk-or-XXXX``: a lower-case token prefix, then only padding.
 _PREFIX_THEN_PADDING = re.compile(
-    r"[a-z][a-z0-9]{1,11}(?:[-_][a-z0-9]{1,11}){0,3}[-_.](?:x{3,}|X{3,}|\*{3,}|0{6,})"
+    # "tskey-auth-xxxxx", also several padded segments: "st.xxxx.yyyy.zzzz"
+    r"[a-z][a-z0-9]{1,11}(?:[-_.][a-z0-9]{1,11}){0,3}"
+    r"(?:[-_.](?:x{3,}|X{3,}|\*{3,}|0{6,}|([a-z])\1{3,}))+"
 )
 
 
