@@ -157,7 +157,8 @@ def scan_text(path: str, text: str, *, salt: bytes | None = None) -> list[Findin
     """The findings of one file's text; ``path`` picks the format and the placeholder policy."""
     fakes = placeholders_expected(path)
     fmt = format_of(path)
-    in_code = fmt == "code"
+    # Keys in code and free text are identifiers and attributes, not configuration keys.
+    in_code = fmt in ("code", "text")
     findings: dict[tuple[int, str], Finding] = {}
     lines = _Lines(text, fmt)
     for candidate in extract(path, text):
@@ -196,9 +197,8 @@ def judge(
     """``(rule, kind, message)`` when ``value`` under ``key`` is a finding, else None.
 
     ``fakes_expected`` (tests, docs, examples): only provider-format secrets count, since
-    placeholders and made-up passwords are what such files hold on purpose. ``in_code``: a
-    constant named after its value (``SECRET = "secret"``) is an enum-like name, not a
-    placeholder.
+    placeholders and made-up passwords are what such files hold on purpose. ``in_code``
+    (code and free text): see :func:`_code_noise`.
     """
     from secretsync.placeholders import Verdict, classify
     from secretsync.providers import detect
@@ -213,7 +213,7 @@ def judge(
     if verdict.verdict is Verdict.PLACEHOLDER:
         if not bearing or fakes_expected or verdict.kind in _FILLED_BY_TOOLS:
             return None
-        if in_code and verdict.kind == "self-named":
+        if in_code and _code_noise(value, verdict.kind):
             return None
         return "placeholder", verdict.kind, f"{name} holds a placeholder: {verdict.reason}"
     if verdict.verdict is not Verdict.SECRET:
@@ -226,6 +226,16 @@ def judge(
         message = f"{name} holds a hard-coded high-entropy value; keep it in the secret store"
         return "hardcoded-secret", "high-entropy", message
     return None
+
+
+def _code_noise(value: str, kind: str) -> bool:
+    """Placeholder shapes that, in code or markup, are names and characters, not stand-ins.
+
+    A constant named after its value (``SECRET = "secret"``) is an enum-like name; a one to
+    three character literal (``KEY_F1 = "\x01"``, ``accesskey="s"``) and a character set
+    (``_LegalKeyChars = "abc..."``) are data. In configuration files they stay findings.
+    """
+    return kind in ("self-named", "sequential") or len(value.strip()) <= 3
 
 
 def looks_random(value: str) -> bool:

@@ -478,3 +478,17 @@ def test_other_formats_count_universal_newlines(
 def test_yaml_offsets_point_at_the_value(text: str) -> None:
     for candidate in extract("a.yaml", text):
         assert text[candidate.offset :].startswith(candidate.value)
+
+
+def test_short_literals_and_character_sets_in_code_are_not_placeholders() -> None:
+    code = (
+        'KEY_F1 = "\\x01"\n'
+        'key_separator = ":"\n'
+        '_LegalKeyChars = r"\\w\\d!#%&\'~_`><@,:/\\$\\*\\+\\-\\.\\^\\|\\)\\(\\?\\}\\{\\="\n'
+        'SECRET = "secret"\n'
+    )
+    assert scan_text("curses_keys.py", code) == []
+    assert scan_text("help.html", '<a accesskey="s" href="#">x</a>\n') == []
+    # The same shapes in configuration are still findings.
+    assert [f.kind for f in scan_text(".env", "DB_PASSWORD=abc\n")] != []
+    assert [f.kind for f in scan_text("app.yaml", "api_key: abcdefgh12345678\n")] != []
