@@ -1034,3 +1034,99 @@ def test_wild6_figures_after_the_rules() -> None:
     results = run(load(ROOT / "eval" / "wild6.jsonl"))
     caught, false_alarms, references = (t.value for t in targets(results))
     assert caught >= 0.97 and false_alarms <= 0.02 and references >= 0.98
+
+
+# --- wild7: a natural sample of ordinary example files ---------------------------------
+
+W7_RNG = random.Random(7077)
+
+
+def w7_rand(alphabet: str, n: int) -> str:
+    return "".join(W7_RNG.choice(alphabet) for _ in range(n))
+
+
+@pytest.mark.parametrize(
+    ("value", "key", "kind"),
+    [
+        ("Settings[:secret_token]", "secret_token", "reference:lookup"),
+        ("config_yaml['bot_token']", "bot_token", "reference:lookup"),
+        ('cfg["db"]["password"]', "password", "reference:lookup"),
+        ("my-secret", "existingSecret", "reference:secret-name"),
+        ("NAUTOBOT_REDIS_PASSWORD", "existingSecretPasswordKey", "reference:secret-name"),
+        ("password", "userPasswordKey", "reference:secret-name"),
+        ("postgres-credentials", "secretName", "reference:secret-name"),
+        ("key.pem", "key", "reference:file"),
+        ("keystore.p12", "password", "reference:file"),
+        ("src/config/secret-key", "SECRET_KEY_PATH", "reference:path"),
+        ('random_password.redis["overleaf"].result', "password", "reference:terraform"),
+    ],
+)
+def test_wild7_reference_families(value: str, key: str, kind: str) -> None:
+    result = classify(value, key)
+    assert (result.verdict, result.kind) == (Verdict.REFERENCE, kind)
+
+
+@pytest.mark.parametrize(
+    ("value", "key", "kind"),
+    [
+        ("ENTER_INSTTOKEN_HERE_IF_YOU_HAVE_ONE_ELSE_DELETE", "insttoken", "instruction"),
+        ("paste-the-webhook-secret-here", "secret", None),
+        ("Hemligt", "secret", None),
+        ("wachtwoord", "password", None),
+        ("secrets://https://user:password@example.org/x.yaml", "url", None),
+        ("api.key", "API_KEY", None),  # words with dots, not a key file
+        ("your/path/to/key", "SECRET_KEY_PATH", None),  # a path nobody filled in
+    ],
+)
+def test_wild7_placeholder_families(value: str, key: str, kind: str | None) -> None:
+    result = classify(value, key)
+    assert result.verdict is Verdict.PLACEHOLDER, (value, result)
+    if kind is not None:
+        assert result.kind == kind
+
+
+def test_env_read_whose_fallback_is_a_secret_is_a_secret() -> None:
+    """The literal ships with the code: a real key there leaks whatever the env holds."""
+    body = w7_rand(ALNUM, 28)
+    leaked = classify(f'process.env.GOOGLE_SECRET || "GOCSPX-{body}"', "SECRET")
+    assert (leaked.verdict, leaked.kind) == (Verdict.SECRET, "env-fallback")
+    assert body not in f"{leaked.kind} {leaked.reason} {leaked!r}"
+    for dev_default in (
+        "process.env.X || 'dev'",
+        "process.env.NEXTAUTH_SECRET || 'development-secret-do-not-use-in-production'",
+        "process.env.API_TOKEN ?? ''",
+    ):
+        assert verdict(dev_default, "SECRET") is Verdict.REFERENCE, dev_default
+
+
+def test_naming_keys_still_catch_a_real_key() -> None:
+    """A provider key under ``existingSecret`` is still a key, and ``secretKey`` (Stripe's
+    name for the key itself) names nothing."""
+    token = "ghp_" + w7_rand(ALNUM, 36)
+    assert verdict(token, "existingSecret") is Verdict.SECRET
+    assert verdict(w7_rand(ALNUM, 32), "secretKey") is Verdict.SECRET
+
+
+def test_wild7_rules_leave_random_tokens_alone() -> None:
+    """Alphabets with the new rules' punctuation (``[]'":``, ``/``, ``.``, ``_-``)."""
+    alphabets = [ALNUM + "[]'\":_", string.ascii_lowercase + "/-_.", ALNUM + "._-", ALNUM + "/+="]
+    values = [w7_rand(a, n) for a in alphabets for n in (8, 16, 24, 40, 64) for _ in range(200)]
+    for key in ("API_KEY", "existingSecret", "adminPasswordKey"):
+        called = [v for v in values if classify(v, key).verdict is Verdict.PLACEHOLDER]
+        assert len(called) / len(values) <= 0.001, (key, called[:3])
+    mixed = [w7_rand(ALNUM, n) for n in (16, 24, 40) for _ in range(200)]
+    named = [v for v in mixed if classify(v, "existingSecret").verdict is not Verdict.SECRET]
+    assert len(named) / len(mixed) <= 0.005, named[:3]
+
+
+def test_wild7_figures_after_the_rules() -> None:
+    """wild7 is a natural sample (every secret-bearing value of ordinary example files),
+    scored before any rule here existed: 95.5% / 1.1% / 83.6%."""
+    sys.path.insert(0, str(ROOT))
+    try:
+        from benchmarks.placeholder_eval import load, run, targets
+    finally:
+        sys.path.remove(str(ROOT))
+    results = run(load(ROOT / "eval" / "wild7.jsonl"))
+    caught, false_alarms, references = (t.value for t in targets(results))
+    assert caught >= 0.97 and false_alarms <= 0.02 and references >= 0.98

@@ -42,14 +42,22 @@ Label policy for the cases people disagree on (what a reviewer of an example fil
   ``%env.X%``, systemd ``%d/x``, Pulumi ``config.requireSecret('x')``, eyaml ciphertext, and
   commands a tool runs by contract to fetch the value (``PassCmd "pass show mail/x"``). An
   unexpanded ``$(...)`` left in a value stays a template; so do Ansible templates other than
-  ``{{ lookup('env', 'X') }}`` (``lookup('hashi_vault', ...)``, ``{{ vault_x }}``).
+  ``{{ lookup('env', 'X') }}`` (``lookup('hashi_vault', ...)``, ``{{ vault_x }}``). And the
+  shapes of :mod:`.lookups`: settings lookups (``Settings[:secret_token]``), a Secret's or
+  secret key's name under a key that says so (``existingSecret: my-secret``,
+  ``adminPasswordKey: DB_PASSWORD``), key-file names (``key.pem``), relative paths.
+- Secrets, though they read as references: an env read whose literal fallback is itself a
+  secret (``process.env.X || "GOCSPX-..."``): the literal ships with the code.
+- Placeholders also: instructions to fill in (``ENTER_TOKEN_HERE_IF_YOU_HAVE_ONE``), and the
+  marker words in Dutch, Italian, the Nordic languages and Polish (``hemligt``).
 - Not placeholders: PascalCase type names from code (``SecretStr``): the vocabulary
   inside an identifier decides nothing.
 
 The rule modules: :mod:`.vocabulary` (word lists), :mod:`.words` (reading a value as words),
 :mod:`.patterns` (templates, references, vendor examples), :mod:`.pointers` (the grammar of
 pointers to secret stores), :mod:`.vendors` (provider prefixes, documented keys, URLs, PEM),
-:mod:`.fields` (JSON and inline credential fields), :mod:`.fallback` (the shape rules, run
+:mod:`.fields` (JSON and inline credential fields), :mod:`.lookups` (lookups and names of
+secrets kept elsewhere), :mod:`.fallback` (the shape rules, run
 last), :mod:`.padding` and :mod:`.shapes` (runs, encodings, weak defaults, descriptions).
 """
 
@@ -59,7 +67,7 @@ import re
 from functools import lru_cache
 
 from secretsync import providers
-from secretsync.placeholders import fields, patterns, pointers, words
+from secretsync.placeholders import fields, lookups, patterns, pointers, words
 from secretsync.placeholders import vocabulary as vocab
 from secretsync.placeholders.fallback import last_shapes as _last_shapes
 from secretsync.placeholders.fallback import shape as _shape
@@ -149,6 +157,9 @@ def classify(value: str, key: str | None = None) -> Classification:
     if embedded is not None and embedded.lastgroup is not None:
         _, kind, reason = patterns.REFERENCE_RULES[int(embedded.lastgroup[1:])]
         return Classification(Verdict.REFERENCE, kind, f"{reason}, inside a longer value")
+    named = lookups.lookup(text, key)
+    if named is not None:
+        return named
     key_tokens = _key_tokens(key)
     found = (
         _vendor_example(text)
@@ -188,7 +199,23 @@ def _whole_reference(text: str, ref: re.Match[str] | None) -> Classification | N
         "_" in text or "[" in text or text.startswith(("var.", "module.", "data."))
     ):
         return None
+    if kind == "reference:env" and _secret_fallback(text):
+        return Classification(
+            Verdict.SECRET, "env-fallback", "an environment read whose fallback is a secret"
+        )
     return Classification(Verdict.REFERENCE, kind, reason)
+
+
+_FALLBACK = re.compile(r"(?:\|\||\?\?)\s*([\"'`])(.{12,}?)\1\s*;?")
+
+
+def _secret_fallback(text: str) -> bool:
+    """``process.env.X || "GOCSPX-..."``: the literal ships with the code, so a real key
+    there is leaked whatever the environment says; a dev default stays a reference."""
+    if "|" not in text and "?" not in text:
+        return False
+    found = _FALLBACK.search(text)
+    return found is not None and classify(found.group(2)).verdict is Verdict.SECRET
 
 
 def _holed_path(text: str) -> bool:

@@ -102,6 +102,8 @@ def _generic_shape(
             tokens = [t for t in tokens if len(t) > 1 and not (t.isdigit() and len(t) <= 4)]
         if shapes.reads_like_prose(tokens, vocab.VOCABULARY | vocab.STOPWORDS | key_tokens):
             return _ph("description", "reads as a description of the value, not a value")
+    if ("_" in text or "-" in text) and shapes.instruction(text):
+        return _ph("instruction", "an instruction to fill a value in here")
     if decode:
         decoded = shapes.decode_text(text)
         if decoded is not None:

@@ -99,7 +99,7 @@ REFERENCE_RULES: tuple[tuple[str, str, str], ...] = (
     ),
     (
         r"(?:var|local|module|data\.[a-z][\w-]*)\.[A-Za-z_][\w-]*(?:\.[\w-]+|\[[^\]]+\])*"
-        r"|[a-z][a-z0-9]*_[a-z0-9_]+\.[A-Za-z_][\w-]*"
+        r"|[a-z][a-z0-9]*_[a-z0-9_]+\.[A-Za-z_][\w-]*(?:\[[^\]]+\])?"
         r"\.(?:result|id|value|content|arn|password|token|secret_string|secret_binary"
         r"|[a-z]+_[a-z_]*(?:key|password|secret|token))"
         r"(?:\[[^\]]+\])?",

@@ -219,3 +219,22 @@ def redaction_marker(text: str) -> bool:
 def prefix_then_padding(text: str) -> bool:
     """A provider-style prefix followed by nothing but a run of padding characters."""
     return _PREFIX_THEN_PADDING.fullmatch(text) is not None
+
+
+_FILL_VERBS = frozenset(("enter", "insert", "paste", "put", "add", "replace", "fill", "type"))
+_PHRASE_SPLIT = re.compile(r"[_\-\s]+")
+
+
+def instruction(text: str) -> bool:
+    """``ENTER_INSTTOKEN_HERE_IF_YOU_HAVE_ONE``: an order to fill something in, here.
+
+    Starts with a fill-in verb and has ``here`` among at least four words: how a note to the
+    reader reads, whatever nouns it names (``insttoken``) and whatever follows it.
+    """
+    parts = _PHRASE_SPLIT.split(text.lower())
+    return (
+        len(parts) >= 4
+        and parts[0] in _FILL_VERBS
+        and "here" in parts
+        and all(p.isalpha() for p in parts)
+    )

@@ -22,6 +22,8 @@ _URL = re.compile(
     r"(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*)://(?:(?P<user>[^:@/\s]*)(?::(?P<pw>[^@/\s]*))?@)?"
     r"(?P<host>[^/?#\s]*)(?P<rest>\S*)"
 )
+#: A downloader prefix in front of a whole URL (``secrets://https://...``).
+_WRAPPER = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://(?=[A-Za-z][A-Za-z0-9+.-]*://)")
 _PAIR = re.compile(r"([A-Za-z][\w.-]{0,31}):([^\s:@/]{1,64})")
 
 
@@ -93,6 +95,9 @@ def vendor_example(value: str) -> Classification | None:
 
 
 def url(value: str, key_tokens: frozenset[str]) -> Classification | None:
+    wrapped = _WRAPPER.match(value)
+    if wrapped is not None:  # helm-secrets "secrets://https://...": judge the inner URL
+        value = value[wrapped.end() :]
     match = _URL.fullmatch(value)
     if match is None:
         return None

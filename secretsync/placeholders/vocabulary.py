@@ -21,7 +21,10 @@ MARKERS = wordset(
     "required mandatory "
     # the same markers in the other languages config files are written in (es, pt, fr, de)
     "secreto segredo geheim geheimnis passwort kennwort contrasena senha motdepasse cambiar "
-    "cambiame changer alterar mudar aendern ejemplo exemplo beispiel exemple"
+    "cambiame changer alterar mudar aendern ejemplo exemplo beispiel exemple "
+    # and in Dutch, Italian, the Nordic languages and Polish (nl/it/sv/no/da/fi/pl)
+    "wachtwoord voorbeeld segreto segreta esempio hemlig hemligt losenord exempel hemmelig "
+    "passord adgangskode eksempel salasana haslo"
 )
 #: Words that fill out placeholder phrases ("my-api-key-here") but decide nothing alone.
 FILLERS = wordset(

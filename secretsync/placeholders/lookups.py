@@ -1,0 +1,68 @@
+"""Values that say where a secret is kept instead of holding it, by the shapes ordinary
+code and charts use: a settings lookup, the name of a Kubernetes Secret or of one of its
+keys, a key file's name, a relative path to a file.
+
+Each rule is a grammar (``Settings[:secret_token]``, ``key.pem``), or a key whose name says
+its value names another secret (Helm's ``existingSecret``, ``adminPasswordKey``); never a
+list of values.
+"""
+
+from __future__ import annotations
+
+import re
+
+from secretsync import providers
+from secretsync.placeholders import vocabulary as vocab
+from secretsync.placeholders import words
+from secretsync.placeholders.verdict import Classification, Verdict
+
+#: ``Settings[:secret_token]``, ``config_yaml['bot_token']``, ``cfg["db"]["password"]``
+_LOOKUP = re.compile(r"[A-Za-z_][\w.]*(?:\[(?::\w+|'[\w.-]+'|\"[\w.-]+\")\])+")
+#: ``key.pem``, ``keystore.p12``: a file name with a key-file extension (not ``.key``:
+#: ``api.key`` is words with dots, not a file)
+_KEY_FILE = re.compile(r"[\w.-]{0,60}[A-Za-z0-9]\.(?:pem|crt|cer|p8|p12|pfx|jks|keystore|ppk|gpg)")
+#: ``src/config/secret-key``: lower-case folders and a file, at least three segments
+_RELATIVE_PATH = re.compile(r"(?:\.{1,2}/)?[a-z][a-z0-9_-]{0,31}(?:/[a-z0-9][a-z0-9_.-]{0,31}){2,}")
+#: Helm/Kubernetes keys whose value is the NAME of a Secret or of a key inside one:
+#: ``existingSecret``, ``existingSecretPasswordKey``, ``adminPasswordKey``, ``secretName``.
+_NAMING_KEY = re.compile(r"(?i:existing_?secret|secret_?name$|secret_?key_?ref)|PasswordKey$")
+_K8S_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,252}")
+
+
+def lookup(text: str, key: str | None) -> Classification | None:
+    """A reference by one of the shapes above, or None."""
+    if (
+        key
+        and _NAMING_KEY.search(key)
+        and _K8S_NAME.fullmatch(text)
+        and _name_like(text)
+        and providers.detect(text) is None
+    ):
+        return Classification(
+            Verdict.REFERENCE,
+            "reference:secret-name",
+            "the key says this names a Secret (or a key in one) kept elsewhere",
+        )
+    if text[-1] == "]" and _LOOKUP.fullmatch(text):
+        return Classification(
+            Verdict.REFERENCE, "reference:lookup", "code that reads a named setting"
+        )
+    if "." in text and _KEY_FILE.fullmatch(text) and not _holed(text.replace(".", "/")):
+        return Classification(
+            Verdict.REFERENCE, "reference:file", "names a key or certificate file"
+        )
+    if text.count("/") >= 2 and _RELATIVE_PATH.fullmatch(text) and not _holed(text):
+        return Classification(Verdict.REFERENCE, "reference:path", "a relative path to a file")
+    return None
+
+
+def _name_like(text: str) -> bool:
+    """``my-secret``, ``DB_PASSWORD``: one case and few digits, as names are written; a
+    mixed-case or digit-heavy token under such a key is a secret put in the wrong place."""
+    one_case = text == text.lower() or text == text.upper()
+    return one_case and sum(c.isdigit() for c in text) * 4 <= len(text)
+
+
+def _holed(path: str) -> bool:
+    """``your/path/to/key``: a placeholder word in the folders, a hole nobody filled in."""
+    return any(token in vocab.MARKERS for token in words.tokens(path.rsplit("/", 1)[0]))
