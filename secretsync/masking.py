@@ -8,8 +8,6 @@ the CLI runs every line it prints through one that knows the values of this run.
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import os
 from collections.abc import Iterable
 
@@ -26,6 +24,9 @@ _MIN_SECRET_LEN = 8
 
 def fingerprint(value: str, *, key: bytes | None = None) -> str:
     """A short tag that changes when the value changes: ``fp:1a2b3c4d``."""
+    import hashlib  # here, not at the top: every command imports this module at start-up
+    import hmac
+
     digest = hmac.new(key or _RUN_KEY, value.encode("utf-8"), hashlib.sha256).hexdigest()
     return f"fp:{digest[:8]}"
 

@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import argparse
-import contextlib
 import importlib
-import logging
 import sys
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from types import ModuleType
 
@@ -114,50 +112,13 @@ def main(argv: Sequence[str] | None = None, *, app: App | None = None) -> int:
     if args.command is None:
         parser.print_help(app.stderr)
         return EXIT_USAGE
-    with _log_to_stderr(app):
-        return _run(args, app)
-
-
-class _RedactingFormatter(logging.Formatter):
-    """Every log line (exception text included) through the run's redactor."""
-
-    def __init__(self, app: App) -> None:
-        from secretsync.masking import Redactor
-
-        super().__init__("%(name)s: %(message)s")
-        self._app = app
-        # Tokens and source values a run holds before (or without) loading them as values.
-        self._ambient = Redactor(_ambient_secrets(app.environ))
-
-    def format(self, record: logging.LogRecord) -> str:
-        return self._ambient.redact(self._app.redactor.redact(super().format(record)))
-
-
-@contextlib.contextmanager
-def _log_to_stderr(app: App) -> Iterator[None]:
-    """With ``-v``, the ``secretsync`` loggers (client requests, retries, timings) on stderr.
-
-    INFO with ``-v``, DEBUG with ``-vv``. Without ``-v`` nothing is attached. The logger
-    does not propagate while attached, so a root handler someone else configured gets no
-    copy; the root logger itself is never touched. All is undone after the command, so
-    ``main`` can run many times in one process (tests, ``demo``).
-    """
     if app.verbosity <= 0:
-        yield
-        return
-    logger = logging.getLogger("secretsync")
-    handler = logging.StreamHandler(app.stderr)
-    handler.setFormatter(_RedactingFormatter(app))
-    saved = logger.level, logger.propagate
-    logger.addHandler(handler)
-    logger.setLevel(logging.DEBUG if app.verbosity > 1 else logging.INFO)
-    logger.propagate = False
-    try:
-        yield
-    finally:
-        logger.removeHandler(handler)
-        logger.setLevel(saved[0])
-        logger.propagate = saved[1]
+        return _run(args, app)
+    # logging is imported only here: the hook's start-up never pays for it.
+    from secretsync.cli.verbose import log_to_stderr
+
+    with log_to_stderr(app):
+        return _run(args, app)
 
 
 def _run(args: argparse.Namespace, app: App) -> int:
@@ -197,7 +158,7 @@ def _traceback(app: App) -> None:
     if app.verbosity > 0:
         import traceback  # only on the -v error path: the hook's start-up stays lean
 
-        app.redactor.add(_ambient_secrets(app.environ))
+        app.redactor.add(ambient_secrets(app.environ))
         app.stderr.write(app.redactor.redact(traceback.format_exc()))
 
 
@@ -206,7 +167,7 @@ def _traceback(app: App) -> None:
 _TOKEN_VARS = ("GH_TOKEN", "GITHUB_TOKEN", "PULUMI_ACCESS_TOKEN")
 
 
-def _ambient_secrets(environ: Mapping[str, str]) -> list[str]:
+def ambient_secrets(environ: Mapping[str, str]) -> list[str]:
     found = [environ[name] for name in _TOKEN_VARS if environ.get(name)]
     raw = environ.get("SECRETSYNC_SECRETS_JSON")
     if raw:
