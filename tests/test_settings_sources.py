@@ -18,6 +18,7 @@ from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, Settings
 from secretsync.emulator.app import Emulator
 from secretsync.errors import ConfigError, NotFoundError, SettingsError
 from secretsync.runtime import EscSettingsSource, clear_esc_cache, load_settings
+from secretsync.runtime.map_cache import cache_dir
 
 ORG, PROJECT, ENV = "scoobyjava-org", "default", "sophia-ai-production"
 
@@ -213,7 +214,13 @@ def test_esc_values_stay_in_memory(
     s = load_settings(map_file, environ=esc_environ)
     assert s.openai_api_key.get_secret_value() == OPENAI_ESC
     after = {p: p.stat().st_mtime_ns for root in (home, tmp_path) for p in root.rglob("*")}
-    assert after == before  # nothing written under HOME or the working folder
+    written = {p for p in after if before.get(p) != after[p]}
+    # Only the validated map's cache (names and paths, no values) may be written.
+    cache = cache_dir(esc_environ) or home / ".cache" / "secretsync" / "maps"
+    assert all(cache in p.parents or p == cache or p in cache.parents for p in written)
+    for path in written:
+        if path.is_file():
+            assert OPENAI_ESC not in path.read_text(encoding="utf-8")
 
 
 def test_a_bad_ttl_is_a_config_error(map_file: Path, esc_environ: dict[str, str]) -> None:

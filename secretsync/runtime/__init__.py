@@ -103,9 +103,10 @@ def load_settings(
         settings_cls = _import_class(env[CLASS_ENV].strip())
     environment = environment or _environment_from(env, settings_cls)
     if settings_cls is None:
-        from secretsync.secret_map import load_map
+        from secretsync.runtime.map_cache import load_map_cached
 
-        smap = load_map(Path(map_path) if map_path is not None else _find_map(env))
+        where = Path(map_path) if map_path is not None else _find_map(env)
+        smap = load_map_cached(where, env)
         if environment is None:
             generic = env.get("ENVIRONMENT", "").strip()
             environment = generic if generic in smap.environments else None

@@ -1,0 +1,96 @@
+"""The validated map, cached as JSON, so a service's start-up skips YAML and validation.
+
+Services load settings at every process start; parsing and validating the map costs more
+than the rest of the settings together. The cache key is a digest of the map's bytes and
+the secretsync version, so an edited map or an upgrade is a miss, never a stale hit. The
+map holds names, paths and descriptions, no values, so it is safe on disk. Any problem
+with the cache (unwritable folder, corrupt file) falls back to reading the map itself.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Mapping
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+from secretsync._version import __version__
+from secretsync.secret_map import Environment, GithubTarget, Secret, SecretMap, load_map
+
+__all__ = ["CACHE_ENV", "cache_dir", "load_map_cached"]
+
+CACHE_ENV = "SECRETSYNC_CACHE_DIR"
+
+
+def cache_dir(environ: Mapping[str, str]) -> Path | None:
+    """``$SECRETSYNC_CACHE_DIR`` (``off`` disables), else the XDG cache folder."""
+    chosen = environ.get(CACHE_ENV, "").strip()
+    if chosen.lower() == "off":
+        return None
+    if chosen:
+        return Path(chosen)
+    base = environ.get("XDG_CACHE_HOME", "").strip()
+    home = Path(base) if base else Path(environ.get("HOME", str(Path.home()))) / ".cache"
+    return home / "secretsync" / "maps"
+
+
+def load_map_cached(path: Path, environ: Mapping[str, str]) -> SecretMap:
+    """``load_map(path)``, answered from the cache when the map has not changed."""
+    folder = cache_dir(environ)
+    try:
+        raw = path.read_bytes()
+    except OSError:
+        return load_map(path)  # let the loader say what is wrong with the file
+    if folder is None:
+        return load_map(path)
+    import hashlib
+
+    digest = hashlib.blake2b(raw + __version__.encode(), digest_size=16).hexdigest()
+    entry = folder / f"{digest}.json"
+    try:
+        return _decode(json.loads(entry.read_text(encoding="utf-8")), path)
+    except (OSError, ValueError, KeyError, TypeError):
+        pass
+    smap = load_map(path)  # raises MapError: an invalid map is never cached
+    _store(entry, smap)
+    return smap
+
+
+def _store(entry: Path, smap: SecretMap) -> None:
+    document = {
+        "environments": {k: asdict(v) for k, v in smap.environments.items()},
+        "secrets": {k: asdict(v) for k, v in smap.secrets.items()},
+        "github_org": smap.github_org,
+        "esc_org": smap.esc_org,
+        "esc_project": smap.esc_project,
+        "categories": smap.categories,
+        "default_max_age_days": smap.default_max_age_days,
+    }
+    try:
+        entry.parent.mkdir(parents=True, exist_ok=True)
+        tmp = entry.with_name(f".{entry.name}.{os.getpid()}.tmp")
+        tmp.write_text(json.dumps(document), encoding="utf-8")
+        os.replace(tmp, entry)
+    except OSError:
+        pass  # a read-only home or image: no cache, same answer
+
+
+def _decode(document: dict[str, Any], path: Path) -> SecretMap:
+    secrets = {}
+    for name, fields in document["secrets"].items():
+        target = fields.pop("github")
+        target["repositories"] = tuple(target["repositories"])
+        fields["environments"] = tuple(fields["environments"])
+        secrets[name] = Secret(github=GithubTarget(**target), **fields)
+    return SecretMap(
+        path=path,
+        github_org=document["github_org"],
+        esc_org=document["esc_org"],
+        esc_project=document["esc_project"],
+        environments={k: Environment(**v) for k, v in document["environments"].items()},
+        categories=dict(document["categories"]),
+        default_max_age_days=document["default_max_age_days"],
+        secrets=secrets,
+    )
