@@ -16,6 +16,8 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from secretsync._lazyre import lazy_compile
+
 __all__ = ["REGISTRY", "Provider", "detect", "format_names", "get", "matches"]
 
 
@@ -48,8 +50,9 @@ class Provider:
     detect_pattern: re.Pattern[str] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "pattern", re.compile(self.regex))
-        object.__setattr__(self, "detect_pattern", re.compile(self.detect_regex or self.regex))
+        # Compiled on first use: a scan consults the few providers whose prefix matches.
+        object.__setattr__(self, "pattern", lazy_compile(self.regex))
+        object.__setattr__(self, "detect_pattern", lazy_compile(self.detect_regex or self.regex))
 
     def matches(self, value: str) -> bool:
         """Whether ``value`` has this format (anchored at both ends)."""

@@ -20,6 +20,7 @@ import sys
 from collections.abc import Callable, Iterator
 from typing import Any, NamedTuple
 
+from secretsync._lazyre import lazy_compile
 from secretsync.textlines import TEXT_BREAKS, YAML_BREAKS, LineTable
 
 __all__ = ["Candidate", "extract", "format_of"]
@@ -68,8 +69,8 @@ def format_of(name: str) -> str:
 
 # A string literal right after `=` or `:`. The regex starts with a character class so the
 # engine skips ahead fast; what may precede the operator is checked in Python.
-_CODE_ANCHOR = re.compile(r"""[=:][ \t]*(?P<pre>[rRuUbB]{0,2})["'`]""")
-_LITERAL = re.compile(
+_CODE_ANCHOR = lazy_compile(r"""[=:][ \t]*(?P<pre>[rRuUbB]{0,2})["'`]""")
+_LITERAL = lazy_compile(
     r"""\"\"\"[\s\S]*?\"\"\"|'''[\s\S]*?'''|"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*'|`[^`$\\]*`"""
 )
 # The name right before the operator: `name`, `obj.name`, `"name"`, `x["name"]`; before `=`
@@ -78,11 +79,11 @@ _LITERAL = re.compile(
 _KEY_REVERSED = (
     r"""[ \t]*\]?(?:(?P<q>["'])(?P<qkey>[\w.$-]+)(?P=q)|(?P<key>[\w$]*[A-Za-z_$])(?![\w$]))"""
 )
-_KEY_BEFORE_ENTRY = re.compile(_KEY_REVERSED)
-_KEY_BEFORE_ASSIGN = re.compile(
+_KEY_BEFORE_ENTRY = lazy_compile(_KEY_REVERSED)
+_KEY_BEFORE_ASSIGN = lazy_compile(
     r""":?(?:[ \t]*[\w\[\]. |]*[ \t]*:|[ \t]*gnirts)?""" + _KEY_REVERSED
 )
-_ENV_DEFAULT = re.compile(
+_ENV_DEFAULT = lazy_compile(
     r"""(?:getenv|environ\.get)\([ \t]*["'](?P<key>\w+)["'][ \t]*,[ \t]*[rRuU]?"""
     r"""(?P<lit>"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*')"""
     r"""|process\.env(?:\.(?P<jskey>\w+)|\[["'](?P<jskey2>\w+)["']\])[ \t]*(?:\|\||\?\?)[ \t]*"""
@@ -150,7 +151,7 @@ def _code(text: str) -> Iterator[Candidate]:
 
 # A line starts after \n (`^` under MULTILINE) or after a lone \r (old Mac line ends):
 # the same breaks as :data:`secretsync.textlines.TEXT_BREAKS`.
-_LINE_VALUE = re.compile(
+_LINE_VALUE = lazy_compile(
     r"""(?:^|(?<=\r))[ \t]*(?:export[ \t]+|ENV[ \t]+|ARG[ \t]+|set[ \t]+|-[ \t]+)?"""
     r"""(?P<key>[A-Za-z_][\w.-]*)[ \t]*(?:=|:(?!//))[ \t]*"""
     r"""(?:"(?P<dq>(?:[^"\\\n\r]|\\.)*)"|'(?P<sq>[^'\n\r]*)'|(?P<bare>[^\s#;"'][^\s;]*))""",
@@ -183,7 +184,7 @@ def _text(text: str) -> Iterator[Candidate]:
 
 # --- structured formats ----------------------------------------------------------------------
 
-_JSON_PAIR = re.compile(r'"((?:[^"\\\n]|\\.)*)"\s*:\s*"((?:[^"\\\n]|\\.)*)"')
+_JSON_PAIR = lazy_compile(r'"((?:[^"\\\n]|\\.)*)"\s*:\s*"((?:[^"\\\n]|\\.)*)"')
 
 
 def _json_string(raw: str) -> str:

@@ -15,7 +15,6 @@ empty when there is none.
 from __future__ import annotations
 
 import math
-import re
 import string
 from collections import Counter
 from collections.abc import Iterable
@@ -23,6 +22,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
+from secretsync._lazyre import lazy_compile
 from secretsync.scan_formats import Candidate, extract, format_of
 from secretsync.scan_paths import placeholders_expected, skip_reason
 from secretsync.textlines import LineTable, breaks_for
@@ -43,8 +43,8 @@ __all__ = [
 
 MAX_FILE_BYTES = 1024 * 1024
 RULES = ("placeholder", "hardcoded-secret")
-_SUPPRESS = re.compile(r"secretsync:\s*ignore\b")
-_NOT_RANDOM_CHARS = re.compile(r"[\s()\[\]{}<>\\|^]")
+_SUPPRESS = lazy_compile(r"secretsync:\s*ignore\b")
+_NOT_RANDOM_CHARS = lazy_compile(r"[\s()\[\]{}<>\\|^]")
 # Alone, these names mostly mean something else in code: a mapping key (`for key in d`),
 # the `pass` keyword's neighbours, an auth scheme. With another word (`api_key`) they count.
 _AMBIGUOUS_ALONE = frozenset({"key", "keys", "k", "auth", "pass", "pat", "private"})

@@ -21,10 +21,12 @@ import bisect
 import re
 from collections.abc import Iterator
 
+from secretsync._lazyre import lazy_compile
+
 __all__ = ["TEXT_BREAKS", "YAML_BREAKS", "LineTable", "breaks_for"]
 
-YAML_BREAKS = re.compile("\r\n|[\r\n\x85\u2028\u2029]")
-TEXT_BREAKS = re.compile("\r\n|[\r\n]")
+YAML_BREAKS = lazy_compile("\r\n|[\r\n\x85\u2028\u2029]")
+TEXT_BREAKS = lazy_compile("\r\n|[\r\n]")
 
 
 def breaks_for(fmt: str) -> re.Pattern[str]:

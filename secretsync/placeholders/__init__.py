@@ -67,6 +67,7 @@ import re
 from functools import lru_cache
 
 from secretsync import providers
+from secretsync._lazyre import lazy_compile
 from secretsync.placeholders import fields, lookups, patterns, pointers, words
 from secretsync.placeholders import vocabulary as vocab
 from secretsync.placeholders.fallback import last_shapes as _last_shapes
@@ -206,7 +207,7 @@ def _whole_reference(text: str, ref: re.Match[str] | None) -> Classification | N
     return Classification(Verdict.REFERENCE, kind, reason)
 
 
-_FALLBACK = re.compile(r"(?:\|\||\?\?)\s*([\"'`])(.{12,}?)\1\s*;?")
+_FALLBACK = lazy_compile(r"(?:\|\||\?\?)\s*([\"'`])(.{12,}?)\1\s*;?")
 
 
 def _secret_fallback(text: str) -> bool:

@@ -5,8 +5,7 @@ passwords, alphabet runs, descriptions and encoded placeholders, then the last s
 
 from __future__ import annotations
 
-import re
-
+from secretsync._lazyre import lazy_compile
 from secretsync.placeholders import shapes, words
 from secretsync.placeholders import vocabulary as vocab
 from secretsync.placeholders.padding import elided as _elided
@@ -16,8 +15,8 @@ from secretsync.placeholders.vendors import default_pair as _default_pair
 from secretsync.placeholders.verdict import Classification, Verdict
 from secretsync.placeholders.verdict import placeholder as _ph
 
-_NON_ALNUM = re.compile(r"[^a-z0-9]+")
-_SEPARATED = re.compile(r"[a-z][ _.-][A-Za-z]").search
+_NON_ALNUM = lazy_compile(r"[^a-z0-9]+")
+_SEPARATED = lazy_compile(r"[a-z][ _.-][A-Za-z]").search
 
 
 def last_shapes(text: str) -> Classification | None:

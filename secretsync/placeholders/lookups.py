@@ -9,24 +9,27 @@ list of values.
 
 from __future__ import annotations
 
-import re
-
 from secretsync import providers
+from secretsync._lazyre import lazy_compile
 from secretsync.placeholders import vocabulary as vocab
 from secretsync.placeholders import words
 from secretsync.placeholders.verdict import Classification, Verdict
 
 #: ``Settings[:secret_token]``, ``config_yaml['bot_token']``, ``cfg["db"]["password"]``
-_LOOKUP = re.compile(r"[A-Za-z_][\w.]*(?:\[(?::\w+|'[\w.-]+'|\"[\w.-]+\")\])+")
+_LOOKUP = lazy_compile(r"[A-Za-z_][\w.]*(?:\[(?::\w+|'[\w.-]+'|\"[\w.-]+\")\])+")
 #: ``key.pem``, ``keystore.p12``: a file name with a key-file extension (not ``.key``:
 #: ``api.key`` is words with dots, not a file)
-_KEY_FILE = re.compile(r"[\w.-]{0,60}[A-Za-z0-9]\.(?:pem|crt|cer|p8|p12|pfx|jks|keystore|ppk|gpg)")
+_KEY_FILE = lazy_compile(
+    r"[\w.-]{0,60}[A-Za-z0-9]\.(?:pem|crt|cer|p8|p12|pfx|jks|keystore|ppk|gpg)"
+)
 #: ``src/config/secret-key``: lower-case folders and a file, at least three segments
-_RELATIVE_PATH = re.compile(r"(?:\.{1,2}/)?[a-z][a-z0-9_-]{0,31}(?:/[a-z0-9][a-z0-9_.-]{0,31}){2,}")
+_RELATIVE_PATH = lazy_compile(
+    r"(?:\.{1,2}/)?[a-z][a-z0-9_-]{0,31}(?:/[a-z0-9][a-z0-9_.-]{0,31}){2,}"
+)
 #: Helm/Kubernetes keys whose value is the NAME of a Secret or of a key inside one:
 #: ``existingSecret``, ``existingSecretPasswordKey``, ``adminPasswordKey``, ``secretName``.
-_NAMING_KEY = re.compile(r"(?i:existing_?secret|secret_?name$|secret_?key_?ref)|PasswordKey$")
-_K8S_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,252}")
+_NAMING_KEY = lazy_compile(r"(?i:existing_?secret|secret_?name$|secret_?key_?ref)|PasswordKey$")
+_K8S_NAME = lazy_compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,252}")
 
 
 def lookup(text: str, key: str | None) -> Classification | None:

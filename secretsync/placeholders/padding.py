@@ -9,13 +9,15 @@ from __future__ import annotations
 
 import re
 
-_RUN = re.compile(r"(.)\1{2,}", re.S)
+from secretsync._lazyre import lazy_compile
+
+_RUN = lazy_compile(r"(.)\1{2,}", re.S)
 _PAD_CHARS = frozenset("xX*#0.-_•…")
 #: The marks of a value shown cut short.
 ELISIONS = ("...", "…", "***", "•••")
-_ELISION_RUN = re.compile(r"\.{3,}|…+|\*{3,}|•{3,}")
-_PLAIN = re.compile(r"[A-Za-z0-9_.-]*")
-_TRUNCATED = re.compile(r"[A-Za-z0-9_+/=.-]{4,}?(?:\.{3,}|…)")
+_ELISION_RUN = lazy_compile(r"\.{3,}|…+|\*{3,}|•{3,}")
+_PLAIN = lazy_compile(r"[A-Za-z0-9_.-]*")
+_TRUNCATED = lazy_compile(r"[A-Za-z0-9_+/=.-]{4,}?(?:\.{3,}|…)")
 
 
 def repeated_unit(text: str) -> bool:

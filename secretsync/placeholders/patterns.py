@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 
 from secretsync import providers
+from secretsync._lazyre import lazy_compile
 from secretsync.placeholders.pointers import POINTER_CALL_RULES, POINTER_RULES
 
 REFERENCE_RULES: tuple[tuple[str, str, str], ...] = (
@@ -163,7 +164,7 @@ REFERENCE_RULES = REFERENCE_RULES + CALL_RULES
 
 def _alternation(indexes: range) -> re.Pattern[str]:
     """Rules as one alternation, groups named ``r<index>``: one C-level match per value."""
-    return re.compile("|".join(f"(?P<r{i}>{REFERENCE_RULES[i][0]})" for i in indexes), re.S)
+    return lazy_compile("|".join(f"(?P<r{i}>{REFERENCE_RULES[i][0]})" for i in indexes), re.S)
 
 
 REFERENCES = _alternation(range(_BASE_COUNT))
@@ -180,7 +181,7 @@ def reference(text: str) -> re.Match[str] | None:
 
 #: Secret-manager references that still point elsewhere when embedded in a longer value
 #: (``postgresql://user:op://vault/item/field@host/db``); the rest need the whole value.
-EMBEDDED_REFERENCE = re.compile(
+EMBEDDED_REFERENCE = lazy_compile(
     "|".join(
         f"(?P<r{i}>{rx})"
         for i, (rx, kind, _) in enumerate(REFERENCE_RULES[:_BASE_COUNT])
@@ -189,22 +190,22 @@ EMBEDDED_REFERENCE = re.compile(
 )
 #: ``${VAR}``, ``${VAR:-default}``, JavaScript's ``${ name }`` ... anywhere in the value: an
 #: interpolation.
-INTERPOLATION = re.compile(
+INTERPOLATION = lazy_compile(
     r"\$\{\s*(?:sm@|sm://)?[A-Za-z_][\w.\[\]/-]*\s*(?:(?::?[-=?+]|[:(])[^}]*)?\}"
 )
 #: ``password=$POSTGRES_PASSWORD`` inside a DSN or URL: an upper-case variable with an
 #: underscore, standing as its own field (a random key has no such run).
-EMBEDDED_VARIABLE = re.compile(r"(?:^|[=:/@\s])\$[A-Z][A-Z0-9]*_[A-Z0-9_]+(?=$|[\s/@:;&?,])")
+EMBEDDED_VARIABLE = lazy_compile(r"(?:^|[=:/@\s])\$[A-Z][A-Z0-9]*_[A-Z0-9_]+(?=$|[\s/@:;&?,])")
 
 #: ``password: 'dummy'``, ``password="admin-secret"``: a quoted credential field inside a
 #: longer value (a JS object, a JAAS line, a flow map). The name must start a field.
-INLINE_FIELD = re.compile(
+INLINE_FIELD = lazy_compile(
     r"(?i)(?:^|[\s{,;(\[])[\"']?(?P<name>pass(?:word|wd)?|pwd|secret|token|api[_-]?key)[\"']?"
     r"\s*[:=]\s*(?P<q>[\"'])(?P<field>[^\"'\n]{0,200})(?P=q)"
 )
 
 TEMPLATES: tuple[tuple[re.Pattern[str], str, str], ...] = tuple(
-    (re.compile(rx, re.S), kind, reason)
+    (lazy_compile(rx, re.S), kind, reason)
     for rx, kind, reason in (
         (
             r"\$\{\{\s*secrets\.[\w-]+\s*\}\}",
@@ -226,7 +227,7 @@ TEMPLATES: tuple[tuple[re.Pattern[str], str, str], ...] = tuple(
 #: (Druid's ``{"type": "environment", "variable": "METADATA_STORAGE_PASSWORD"}``).
 _PROVIDER_TYPES = frozenset(("environment", "env", "envvar"))
 _PROVIDER_FIELDS = ("variable", "var", "env", "name")
-_VARIABLE_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.]*")
+_VARIABLE_NAME = lazy_compile(r"[A-Za-z_][A-Za-z0-9_.]*")
 
 
 def environment_provider(data: dict[str, object]) -> bool:
@@ -241,10 +242,10 @@ def environment_provider(data: dict[str, object]) -> bool:
     return False
 
 
-GHA_SECRET = re.compile(r"\$\{\{\s*secrets\.")
-GHA_VARIABLE = re.compile(r"\$\{\{\s*(?:env|vars|inputs|github|needs|steps)\.")
+GHA_SECRET = lazy_compile(r"\$\{\{\s*secrets\.")
+GHA_VARIABLE = lazy_compile(r"\$\{\{\s*(?:env|vars|inputs|github|needs|steps)\.")
 TEMPLATE_STARTS = frozenset("$%#_@{[<")
-ANGLE_INSIDE = re.compile(r"<([A-Za-z][A-Za-z0-9_ .-]{1,60})>")
+ANGLE_INSIDE = lazy_compile(r"<([A-Za-z][A-Za-z0-9_ .-]{1,60})>")
 
 AWS_DOC_KEYS = frozenset(
     ("AKIAIOSFODNN7EXAMPLE", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", "AKIAI44QH8DHBEXAMPLE")

@@ -18,7 +18,7 @@ classes.
 
 from __future__ import annotations
 
-import re
+from secretsync._lazyre import lazy_compile
 
 _NAME = r"[A-Za-z_][\w.-]*"
 _QUOTED = r"[\"'][\w.:/@-]+[\"']"
@@ -151,8 +151,8 @@ POINTER_CALL_RULES: tuple[tuple[str, str, str], ...] = (
 )
 
 
-_CIPHER = re.compile(r"ENC\[(?:PKCS7|GPG),(?P<body>[^\]]*)\]")
-_B64_BODY = re.compile(r"[A-Za-z0-9+/=\s]{24,}")
+_CIPHER = lazy_compile(r"ENC\[(?:PKCS7|GPG),(?P<body>[^\]]*)\]")
+_B64_BODY = lazy_compile(r"[A-Za-z0-9+/=\s]{24,}")
 
 
 def ciphertext(text: str) -> bool | None:
@@ -166,7 +166,7 @@ def ciphertext(text: str) -> bool | None:
 
 
 _HOLE_WORDS = frozenset(("your", "placeholder", "example", "changeme", "replace", "todo"))
-_TOKENS = re.compile(r"[a-z]+")
+_TOKENS = lazy_compile(r"[a-z]+")
 
 
 def holed(text: str) -> bool:

@@ -13,13 +13,15 @@ import binascii
 import re
 import string
 
+from secretsync._lazyre import lazy_compile
+
 #: Each letter and digit mapped to the one after it (``z`` has none; ``9`` wraps to ``0`` as
 #: on a keyboard row), so ascending pairs show up as equal bytes of two strings.
 _SUCCESSOR = bytes.maketrans(
     (string.ascii_lowercase[:-1] + "0123456789").encode(),
     (string.ascii_lowercase[1:] + "1234567890").encode(),
 )
-_NOT_ALNUM = re.compile(r"[^A-Za-z0-9]+")
+_NOT_ALNUM = lazy_compile(r"[^A-Za-z0-9]+")
 
 
 def _ascending_pairs(chars: bytes, stride: int) -> int:
@@ -70,8 +72,8 @@ def _mark(covered: list[bool], run: list[int]) -> None:
             covered[at] = True
 
 
-_BASE64 = re.compile(r"[A-Za-z0-9+/_-]{6,88}={0,2}")
-_HEX = re.compile(r"(?:[0-9a-fA-F]{2}){4,48}")
+_BASE64 = lazy_compile(r"[A-Za-z0-9+/_-]{6,88}={0,2}")
+_HEX = lazy_compile(r"(?:[0-9a-fA-F]{2}){4,48}")
 _READABLE = frozenset(string.ascii_letters + string.digits + string.punctuation + " ")
 
 
@@ -103,11 +105,11 @@ def decode_text(text: str) -> tuple[str, str] | None:
 
 #: One word of three to eight letters and the digits people append: one digit, ``12``,
 #: ``123``, ``1234``, a doubled digit or a year (``doctor123``, ``bruh1``, ``tiger2024``).
-_WORD_DIGITS = re.compile(
+_WORD_DIGITS = lazy_compile(
     r"([a-z]{3,8})(?:[0-9]|12|123|1234|([0-9])\2{1,3}|19[0-9]{2}|20[0-9]{2})[!.?#*]?"
 )
-_CONSONANT_RUN5 = re.compile(r"[bcdfghjklmnpqrstvwxz]{5}")
-_CONSONANT_RUN = re.compile(r"[bcdfghjklmnpqrstvwxz]{3}")
+_CONSONANT_RUN5 = lazy_compile(r"[bcdfghjklmnpqrstvwxz]{5}")
+_CONSONANT_RUN = lazy_compile(r"[bcdfghjklmnpqrstvwxz]{3}")
 
 
 def word_and_digits(text: str) -> bool:
@@ -149,9 +151,9 @@ def _wordlike(token: str) -> bool:
     )
 
 
-_SAME_RUN = re.compile(r"(.)\1+", re.S)
-_DIGIT = re.compile(r"[0-9]")
-_ALNUM_RUN = re.compile(r"[A-Za-z0-9]+")
+_SAME_RUN = lazy_compile(r"(.)\1+", re.S)
+_DIGIT = lazy_compile(r"[0-9]")
+_ALNUM_RUN = lazy_compile(r"[A-Za-z0-9]+")
 
 
 def doubled_word(text: str) -> bool:
@@ -183,7 +185,7 @@ def digits_apart(text: str, vocabulary: frozenset[str]) -> bool:
 
 #: RSA modulus sizes (bytes) kubeseal may have wrapped the session key with: 2048/3072/4096.
 _SEALED_KEY_SIZES = frozenset((256, 384, 512))
-_B64_BODY = re.compile(r"[A-Za-z0-9+/]+={0,2}")
+_B64_BODY = lazy_compile(r"[A-Za-z0-9+/]+={0,2}")
 
 
 def sealed_ciphertext(text: str) -> bool:
@@ -201,9 +203,9 @@ def sealed_ciphertext(text: str) -> bool:
     return size in _SEALED_KEY_SIZES and len(raw) > 2 + size + 16
 
 
-_REDACTION = re.compile(r"(?i)[\[<(]\s*(?:redacted|removed|masked|hidden|snip(?:ped)?)\s*[\])>]")
+_REDACTION = lazy_compile(r"(?i)[\[<(]\s*(?:redacted|removed|masked|hidden|snip(?:ped)?)\s*[\])>]")
 #: ``tskey-auth-xxxxx``, ``sk-or-XXXX``: a lower-case token prefix, then only padding.
-_PREFIX_THEN_PADDING = re.compile(
+_PREFIX_THEN_PADDING = lazy_compile(
     # "tskey-auth-xxxxx", also several padded segments: "st.xxxx.yyyy.zzzz"
     r"[a-z][a-z0-9]{1,11}(?:[-_.][a-z0-9]{1,11}){0,3}"
     r"(?:[-_.](?:x{3,}|X{3,}|\*{3,}|0{6,}|([a-z])\1{3,}))+"
@@ -222,7 +224,7 @@ def prefix_then_padding(text: str) -> bool:
 
 
 _FILL_VERBS = frozenset(("enter", "insert", "paste", "put", "add", "replace", "fill", "type"))
-_PHRASE_SPLIT = re.compile(r"[_\-\s]+")
+_PHRASE_SPLIT = lazy_compile(r"[_\-\s]+")
 
 
 def instruction(text: str) -> bool:

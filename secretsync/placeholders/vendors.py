@@ -10,6 +10,7 @@ import binascii
 import json
 import re
 
+from secretsync._lazyre import lazy_compile
 from secretsync.placeholders import patterns, words
 from secretsync.placeholders import vocabulary as vocab
 from secretsync.placeholders.padding import ELISIONS, elided, padding_run
@@ -17,14 +18,14 @@ from secretsync.placeholders.verdict import Classification, Verdict
 from secretsync.placeholders.verdict import placeholder as _ph
 
 _DEFAULT_URL_HOSTS = ("example.com", "example.org", "example.net", ".example", "your-")
-_PEM = re.compile(r"-----BEGIN ([A-Z0-9 ]*)-----(.*?)(?:-----END [A-Z0-9 ]*-----|\Z)", re.S)
-_URL = re.compile(
+_PEM = lazy_compile(r"-----BEGIN ([A-Z0-9 ]*)-----(.*?)(?:-----END [A-Z0-9 ]*-----|\Z)", re.S)
+_URL = lazy_compile(
     r"(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*)://(?:(?P<user>[^:@/\s]*)(?::(?P<pw>[^@/\s]*))?@)?"
     r"(?P<host>[^/?#\s]*)(?P<rest>\S*)"
 )
 #: A downloader prefix in front of a whole URL (``secrets://https://...``).
-_WRAPPER = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://(?=[A-Za-z][A-Za-z0-9+.-]*://)")
-_PAIR = re.compile(r"([A-Za-z][\w.-]{0,31}):([^\s:@/]{1,64})")
+_WRAPPER = lazy_compile(r"[A-Za-z][A-Za-z0-9+.-]*://(?=[A-Za-z][A-Za-z0-9+.-]*://)")
+_PAIR = lazy_compile(r"([A-Za-z][\w.-]{0,31}):([^\s:@/]{1,64})")
 
 
 def default_pair(text: str, key_tokens: frozenset[str]) -> Classification | None:

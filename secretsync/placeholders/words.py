@@ -7,17 +7,17 @@ and run-together words (``yourapikeyhere``) are read back into vocabulary.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 
+from secretsync._lazyre import lazy_compile
 from secretsync.placeholders import vocabulary as vocab
 from secretsync.placeholders.verdict import Classification, placeholder
 
-_TOKEN = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|[0-9]+")
-_CHUNK = re.compile(r"[A-Za-z0-9]+")
-_CONSONANTS3 = re.compile(r"[bcdfghjklmnpqrstvwxz]{3}")
+_TOKEN = lazy_compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|[0-9]+")
+_CHUNK = lazy_compile(r"[A-Za-z0-9]+")
+_CONSONANTS3 = lazy_compile(r"[bcdfghjklmnpqrstvwxz]{3}")
 #: ``SecretStr``, ``PasswordField``: two or more capitalised words, nothing else.
-_PASCAL = re.compile(r"(?:[A-Z][a-z0-9]+){2,4}")
+_PASCAL = lazy_compile(r"(?:[A-Z][a-z0-9]+){2,4}")
 _RUNS_FROM_START = ("01234567890", "1234567890", "abcdefghijklmnopqrstuvwxyz", "qwertyuiop")
 #: What a split into vocabulary words can begin or end with: every short word whole, and the
 #: first and last three letters of every longer one.
@@ -26,7 +26,7 @@ _EDGES = vocab.TWO_LETTER | frozenset(
 )
 #: Vocabulary spelled with digits (``1password``, ``s3``): kept whole, not cut at the digit.
 _DIGIT_WORDS = frozenset(w for w in vocab.VOCABULARY if not w.isalpha() and not w.isdigit())
-_AFFIX = re.compile("|".join(vocab.AFFIX_MARKERS))
+_AFFIX = lazy_compile("|".join(vocab.AFFIX_MARKERS))
 _AFFIX_HEADS = frozenset(m[:6] for m in vocab.AFFIX_MARKERS)
 _AFFIX_TAILS = frozenset(m[-6:] for m in vocab.AFFIX_MARKERS)
 
