@@ -120,7 +120,13 @@ def main() -> int:
     map_path = args.map.resolve()
     smap = load_map(map_path)
     first = settings_fields(smap, None)[0].name
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("SECRETSYNC_", "PULUMI_"))}
+    # PYTHONDONTWRITEBYTECODE is dropped: a deployed service runs from cached bytecode, and
+    # without it every start would compile secretsync's (and pydantic's) sources again.
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("SECRETSYNC_", "PULUMI_")) and k != "PYTHONDONTWRITEBYTECODE"
+    }
     env.update({s.env_var: sample_value(s) for s in smap.secrets.values()})
     env["SECRETSYNC_MAP"] = str(map_path)
     env["PYTHONPATH"] = os.pathsep.join([str(REPO), env.get("PYTHONPATH", "")]).rstrip(os.pathsep)
