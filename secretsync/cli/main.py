@@ -82,11 +82,12 @@ def build_parser(argv: Sequence[str] = ()) -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"secretsync {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     chosen = _chosen_command(argv)
+    if chosen in COMMANDS:
+        # The other commands' parsers would only serve `--help` and "invalid choice".
+        _load_command(chosen).register(sub)
+        return parser
     for name, summary in COMMANDS.items():
-        if name == chosen:
-            _load_command(name).register(sub)
-        else:
-            sub.add_parser(name, help=summary)
+        sub.add_parser(name, help=summary)
     return parser
 
 

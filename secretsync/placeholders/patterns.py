@@ -173,6 +173,10 @@ CALL_REFERENCES = _alternation(range(_BASE_COUNT, len(REFERENCE_RULES)))
 
 def reference(text: str) -> re.Match[str] | None:
     """The reference rule ``text`` matches whole, if any."""
+    if text.isascii() and text.isalnum():
+        # Every rule needs punctuation ($, :, /, {, % ...): skip compiling the big
+        # alternation for the plain tokens most values are.
+        return None
     found = REFERENCES.fullmatch(text)
     if found is None and (text[-1] in ")}]" or text.startswith("Rails.")):
         found = CALL_REFERENCES.fullmatch(text)
