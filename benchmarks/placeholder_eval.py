@@ -9,6 +9,7 @@
     python benchmarks/placeholder_eval.py --wild5          # a fifth: CMS, GitOps, secret managers
     python benchmarks/placeholder_eval.py --wild6          # a sixth: pointers to secret stores
     python benchmarks/placeholder_eval.py --wild7          # a seventh: a natural sample
+    python benchmarks/placeholder_eval.py --wild8          # an eighth: a second natural sample
     python benchmarks/placeholder_eval.py --speed          # also values per second
 
 Prints per-label precision and recall, the three targets with PASS/FAIL, and every
@@ -41,6 +42,7 @@ SETS = {
     "wild5": ("wild5.jsonl", "a fifth, from sources none used (CMS, GitOps, secret managers)"),
     "wild6": ("wild6.jsonl", "a sixth: how configs point at secret stores, CLIs and files"),
     "wild7": ("wild7.jsonl", "a seventh: every secret-bearing value of ordinary example files"),
+    "wild8": ("wild8.jsonl", "an eighth: a second natural sample, from files none used"),
 }
 
 

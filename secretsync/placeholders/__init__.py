@@ -50,13 +50,22 @@ Label policy for the cases people disagree on (what a reviewer of an example fil
   secret (``process.env.X || "GOCSPX-..."``): the literal ships with the code.
 - Placeholders also: instructions to fill in (``ENTER_TOKEN_HERE_IF_YOU_HAVE_ONE``), and the
   marker words in Dutch, Italian, the Nordic languages and Polish (``hemligt``).
+- Connection strings (``Name=value;``) take their credential field's verdict; one with no
+  credential field but a placeholder server or endpoint is a placeholder, and the Azure
+  Storage emulator's settings (``UseDevelopmentStorage=true``, ``devstoreaccount1``) are a
+  vendor example. Also placeholders: a GUID of one repeated digit, one name numbered over
+  a list (``appKey1,appKey2``), an ``UPPER_SNAKE`` name ending in its own key's words.
+  References also: an armored PGP message (SaltStack's gpg renderer), a ternary env read
+  (``process.env.X ? process.env.X : 'dev'``). ERB ``<%= ENV['X'] %>`` stays a template
+  (a placeholder), as labelled since wild3.
 - Not placeholders: PascalCase type names from code (``SecretStr``): the vocabulary
   inside an identifier decides nothing.
 
 The rule modules: :mod:`.vocabulary` (word lists), :mod:`.words` (reading a value as words),
 :mod:`.patterns` (templates, references, vendor examples), :mod:`.pointers` (the grammar of
 pointers to secret stores), :mod:`.vendors` (provider prefixes, documented keys, URLs, PEM),
-:mod:`.fields` (JSON and inline credential fields), :mod:`.lookups` (lookups and names of
+:mod:`.fields` (JSON and inline credential fields), :mod:`.connstrings` (``Name=value;``
+connection strings), :mod:`.lookups` (lookups and names of
 secrets kept elsewhere), :mod:`.fallback` (the shape rules, run
 last), :mod:`.padding` and :mod:`.shapes` (runs, encodings, weak defaults, descriptions).
 """
@@ -68,7 +77,7 @@ from functools import lru_cache
 
 from secretsync import providers
 from secretsync._lazyre import lazy_compile
-from secretsync.placeholders import fields, lookups, patterns, pointers, words
+from secretsync.placeholders import connstrings, fields, lookups, patterns, pointers, words
 from secretsync.placeholders import vocabulary as vocab
 from secretsync.placeholders.fallback import last_shapes as _last_shapes
 from secretsync.placeholders.fallback import shape as _shape
@@ -109,7 +118,7 @@ def classify(value: str, key: str | None = None) -> Classification:
     if lower in vocab.DIRECTIVES:
         return _ph("directive", "asks for a value to be generated instead of being one")
     if text.startswith("-----BEGIN"):
-        return _pem(text) or _secret(text)
+        return _pem(text) or _pgp_message(text) or _secret(text)
     if text.startswith("ENC["):
         sealed = pointers.ciphertext(text)
         if sealed is not None:
@@ -158,6 +167,12 @@ def classify(value: str, key: str | None = None) -> Classification:
     if embedded is not None and embedded.lastgroup is not None:
         _, kind, reason = patterns.REFERENCE_RULES[int(embedded.lastgroup[1:])]
         return Classification(Verdict.REFERENCE, kind, f"{reason}, inside a longer value")
+    if "=" in text:
+        joined = connstrings.connection_string(text, classify)
+        if joined is not None:
+            return joined
+    if len(text) == 36 and _UNIFORM_GUID.fullmatch(text):
+        return _ph("padding", "a GUID whose digits are all one character")
     named = lookups.lookup(text, key)
     if named is not None:
         return named
@@ -207,7 +222,7 @@ def _whole_reference(text: str, ref: re.Match[str] | None) -> Classification | N
     return Classification(Verdict.REFERENCE, kind, reason)
 
 
-_FALLBACK = lazy_compile(r"(?:\|\||\?\?)\s*([\"'`])(.{12,}?)\1\s*;?")
+_FALLBACK = lazy_compile(r"(?:\|\||\?\?|\s:)\s*([\"'`])(.{12,}?)\1\s*;?")
 
 
 def _secret_fallback(text: str) -> bool:
@@ -232,6 +247,24 @@ def _jinja(text: str) -> bool:
         if at >= 0 and text.find(end, at + 2) >= 0:
             return True
     return False
+
+
+_UNIFORM_GUID = lazy_compile(r"([0-9a-fA-F])\1{7}-\1{4}-\1{4}-\1{4}-\1{12}")
+_PGP_BODY = lazy_compile(r"[A-Za-z0-9+/=]{40,}")
+_PGP_HEAD, _PGP_TAIL = "-----BEGIN PGP MESSAGE-----", "-----END PGP MESSAGE-----"
+
+
+def _pgp_message(text: str) -> Classification | None:
+    """An armored PGP message (SaltStack's gpg renderer): ciphertext, the key is elsewhere."""
+    if not text.startswith(_PGP_HEAD) or not text.endswith(_PGP_TAIL):
+        return None
+    lines = text[len(_PGP_HEAD) : -len(_PGP_TAIL)].split()
+    body = "".join(line for line in lines if ":" not in line)  # armor headers: "Version: x"
+    if _PGP_BODY.fullmatch(body) is None:
+        return None
+    return Classification(
+        Verdict.REFERENCE, "reference:encrypted", "a PGP-encrypted message: the key is elsewhere"
+    )
 
 
 def _template(text: str, kind: str, reason: str) -> Classification:

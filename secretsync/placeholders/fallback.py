@@ -17,6 +17,11 @@ from secretsync.placeholders.verdict import placeholder as _ph
 
 _NON_ALNUM = lazy_compile(r"[^a-z0-9]+")
 _SEPARATED = lazy_compile(r"[a-z][ _.-][A-Za-z]").search
+_ODD_JOIN = lazy_compile(r"[A-Za-z0-9][@!#$%^&*+=|~][A-Za-z0-9]").search
+#: ``EVENT_HUB_CONNECTION_STRING``: an environment-variable name of three words or more
+_ENV_NAME = lazy_compile(r"[A-Z][A-Z0-9]*(?:_[A-Z0-9]+){2,}")
+#: ``appKey1,appKey2``: one letters-only name numbered over a list (Strapi's ``APP_KEYS``)
+_NUMBERED_LIST = lazy_compile(r"([A-Za-z][A-Za-z_-]{3,})\d{1,3}(?:\s*,\s*\1\d{1,3})+")
 
 
 def last_shapes(text: str) -> Classification | None:
@@ -54,6 +59,8 @@ def shape(
         return _ph("padding", f"a run of repeated {pad!r}")
     if len(text) >= 6 and (_repeated_unit(text) or shapes.doubled_word(text)):
         return _ph("repeated", "one short unit repeated over and over")
+    if "," in text and _NUMBERED_LIST.fullmatch(text):
+        return _ph("repeated", "one name numbered over a list")
     pair = _default_pair(text, key_tokens) if ":" in text else None
     if pair is not None:
         return pair
@@ -63,6 +70,8 @@ def shape(
         return _ph("self-named", "the value repeats its own key name")
     if key_tokens and words.has_chunk(text) and all(t in key_tokens for t in words.tokens(text)):
         return _ph("self-named", "the value is made of words of its own key name")
+    if key and _ENV_NAME.fullmatch(text) and _ends_with_key(text, key):
+        return _ph("self-named", "an environment-style name that ends in its own key name")
     found = words.words(text, key_tokens) if len(text) <= 200 else None
     if found is not None:
         return found
@@ -99,7 +108,10 @@ def _generic_shape(
         tokens = list(words.tokens(text))
         if " " in text:  # prose: numbers ("32 characters") and flags ("-n") ride along
             tokens = [t for t in tokens if len(t) > 1 and not (t.isdigit() and len(t) <= 4)]
-        if shapes.reads_like_prose(tokens, vocab.VOCABULARY | vocab.STOPWORDS | key_tokens):
+        # "mysql@OMO": words joined by a symbol prose never uses are a chosen password
+        if not _ODD_JOIN(text) and shapes.reads_like_prose(
+            tokens, vocab.VOCABULARY | vocab.STOPWORDS | key_tokens
+        ):
             return _ph("description", "reads as a description of the value, not a value")
     if ("_" in text or "-" in text) and shapes.instruction(text):
         return _ph("instruction", "an instruction to fill a value in here")
@@ -135,3 +147,10 @@ def _sequential_tail(tail: str) -> bool:
 
 def _squash(text: str) -> str:
     return _NON_ALNUM.sub("", text.lower())
+
+
+def _ends_with_key(text: str, key: str) -> bool:
+    """``EVENT_HUB_CONNECTION_STRING`` under ``ConnectionString``: the key's words, in order,
+    close the value, so the value names the setting instead of holding it."""
+    own = [token for token in words.tokens(key) if token != "\0"]
+    return bool(own) and list(words.tokens(text))[-len(own) :] == own

@@ -46,8 +46,9 @@ REFERENCE_RULES: tuple[tuple[str, str, str], ...] = (
     (r"(?:/var)?/run/secrets(?:/[\w.-]+)+", "reference:file", "a path to a mounted secret file"),
     (
         # process.env.X, process.env["X"], with an `|| 'fallback'` as in `${X:-fallback}`
+        # or a ternary `process.env.X ? process.env.X : 'fallback'`
         r"(?:process\.env|import\.meta\.env)(?:\.\w+|\[[\"'][\w.-]+[\"']\])!?"
-        r"(?:\s*(?:\|\||\?\?)\s*\S.*)?"
+        r"(?:\s*(?:\|\||\?\?)\s*\S.*|\s*\?\s*\S.*:\s*\S.*)?"
         r"|(?:os\.environ|ENV|\$_ENV|\$_SERVER)\[[\"'][\w.-]+[\"']\]|\$ENV\{[\"']?\w+[\"']?\}"
         r"|(?:os\.getenv|os\.environ\.get|ENV\.fetch|System\.getenv|Deno\.env\.get"
         r"|os\.Getenv|Environment\.GetEnvironmentVariable|(?:std::)?env::var)\(.+\)",
@@ -100,7 +101,7 @@ REFERENCE_RULES: tuple[tuple[str, str, str], ...] = (
     ),
     (
         r"(?:var|local|module|data\.[a-z][\w-]*)\.[A-Za-z_][\w-]*(?:\.[\w-]+|\[[^\]]+\])*"
-        r"|[a-z][a-z0-9]*_[a-z0-9_]+\.[A-Za-z_][\w-]*(?:\[[^\]]+\])?"
+        r"|(?:resource\.)?[a-z][a-z0-9]*_[a-z0-9_]+\.[A-Za-z_][\w-]*(?:\[[^\]]+\])?"
         r"\.(?:result|id|value|content|arn|password|token|secret_string|secret_binary"
         r"|[a-z]+_[a-z_]*(?:key|password|secret|token))"
         r"(?:\[[^\]]+\])?",
