@@ -334,3 +334,12 @@ def test_injected_429_and_503_say_when_to_retry(secretsync_emulator: Any) -> Non
         assert response.status == status
         expected = "1" if status in (429, 503) else None
         assert {k.lower(): v for k, v in response.headers.items()}.get("retry-after") == expected
+
+
+def test_request_and_response_reprs_hold_no_body() -> None:
+    from secretsync.emulator._http import EmuRequest, EmuResponse
+
+    canary = "canary-emulator-body-0123456789"
+    request = EmuRequest.build("PATCH", "/api/esc/x", {}, f"v: {{fn::secret: {canary}}}".encode())
+    response = EmuResponse.json(200, {"value": canary})
+    assert canary not in repr(request) and canary not in repr(response)

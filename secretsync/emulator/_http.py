@@ -27,7 +27,7 @@ class EmuRequest:
     path: str
     query: Mapping[str, list[str]] = field(default_factory=dict)
     headers: Mapping[str, str] = field(default_factory=dict)
-    body: bytes = b""
+    body: bytes = field(default=b"", repr=False)  # PATCH bodies carry plaintext values
     base_url: str = ""
 
     @classmethod
@@ -63,7 +63,7 @@ class EmuResponse:
 
     status: int
     headers: dict[str, str] = field(default_factory=dict)
-    body: bytes = b""
+    body: bytes = field(default=b"", repr=False)  # /_emulator/state carries values
 
     @classmethod
     def json(

@@ -60,7 +60,7 @@ __all__ = ["Diagnostic", "EValue", "evaluate", "merge"]
 class EValue:
     """An evaluated value: scalar, ``dict[str, EValue]`` or ``list[EValue]``."""
 
-    value: Any
+    value: Any = field(repr=False)  # may be a decrypted secret
     secret: bool = False
     span: Span | None = None
     unknown: bool = False

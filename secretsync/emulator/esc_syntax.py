@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import yaml
@@ -75,7 +75,7 @@ class Diagnostic:
 
 @dataclass
 class Scalar:
-    value: Any
+    value: Any = field(repr=False)  # a fn::secret literal is plaintext
     span: Span
     path: str
     is_str: bool
