@@ -56,6 +56,7 @@ class App:
     transport: httpx.AsyncBaseTransport | None = None
     redactor: Redactor = field(default_factory=Redactor)
     _map: SecretMap | None = field(default=None, init=False, repr=False)
+    _found_map: Path | None = field(default=None, init=False, repr=False)
 
     # Consoles are built on first use: importing rich costs start-up time that the
     # pre-commit hook (scan) cannot spare.
@@ -87,9 +88,12 @@ class App:
         return self.stderr.isatty()
 
     def map_path(self) -> Path:
+        """``--map``, else the discovered map (searched for once per run)."""
         if self.map_option is not None:
             return self.map_option
-        return find_map(self.cwd, self.environ)
+        if self._found_map is None:
+            self._found_map = find_map(self.cwd, self.environ)
+        return self._found_map
 
     def load_map(self) -> SecretMap:
         """The validated map (loaded once); raises ``MapError``/``ConfigError``."""
