@@ -24,7 +24,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from secretsync.scanner import scan_files
+from secretsync.scan.scanner import scan_files
 
 
 def stdlib_files() -> list[Path]:

@@ -23,9 +23,9 @@ import tempfile
 import time
 from pathlib import Path
 
+from secretsync.map.model import Secret, load_map
 from secretsync.runtime.codegen import render_settings_module
 from secretsync.runtime.model import settings_fields
-from secretsync.secret_map import Secret, load_map
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -81,9 +81,9 @@ def run_once(code: str, cwd: Path, env: dict[str, str]) -> float:
 WATCHED = (
     "pydantic_settings",
     "secretsync.runtime",
-    "secretsync.secret_map",
-    "secretsync.map_validation",
-    "secretsync.yamlnodes",
+    "secretsync.map.model",
+    "secretsync.map.validation",
+    "secretsync.map.yamlnodes",
     "yaml",
     "secretsync.placeholders",
     "secretsync.providers",

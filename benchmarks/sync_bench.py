@@ -29,10 +29,10 @@ from collections import Counter
 
 from secretsync.clients import EscClient
 from secretsync.emulator import Emulator, Faults, ServedEmulator
-from secretsync.esc_definition import EscDefinition
-from secretsync.secret_map import SecretMap, parse_map
-from secretsync.sources import SourceValues
-from secretsync.sync import SyncOptions, sync_environments
+from secretsync.map.model import SecretMap, parse_map
+from secretsync.sync.apply import SyncOptions, sync_environments
+from secretsync.sync.definition import EscDefinition
+from secretsync.sync.sources import SourceValues
 
 ORG, PROJECT = "bench-org", "default"
 ENVIRONMENTS = {"production": "bench-production", "staging": "bench-staging", "dev": "bench-dev"}

@@ -21,9 +21,9 @@ from typing import Any
 from detect_secrets.core.potential_secret import PotentialSecret
 from detect_secrets.plugins.base import BasePlugin
 
-from secretsync.scan_formats import extract, format_of
-from secretsync.scan_paths import placeholders_expected
-from secretsync.scanner import is_suppressed, judge
+from secretsync.scan.formats import extract, format_of
+from secretsync.scan.paths import placeholders_expected
+from secretsync.scan.scanner import is_suppressed, judge
 
 __all__ = ["SECRET_TYPE", "SecretsyncPlaceholderDetector"]
 

@@ -30,7 +30,7 @@ TEXT_BREAKS = lazy_compile("\r\n|[\r\n]")
 
 
 def breaks_for(fmt: str) -> re.Pattern[str]:
-    """The line breaks of a format name from :func:`secretsync.scan_formats.format_of`."""
+    """The line breaks of a format name from :func:`secretsync.scan.formats.format_of`."""
     return YAML_BREAKS if fmt == "yaml" else TEXT_BREAKS
 
 

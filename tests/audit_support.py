@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from datetime import datetime, timezone
 
 from secretsync.emulator import Emulator
-from secretsync.esc_definition import EscDefinition, ManagedEntry
+from secretsync.sync.definition import EscDefinition, ManagedEntry
 
 MAP_TEXT = """\
 version: 1

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from map_support import ACME_HEAD
 
 from secretsync.emulator import Emulator
-from secretsync.sources import SourceValues, load_source
+from secretsync.sync.sources import SourceValues, load_source
 
 __all__ = ["SYNC_MAP", "json_source", "pem", "seed_app_environments"]
 

@@ -27,10 +27,10 @@ from secretsync.audit import RULES, EscState, ScopeState, Severity, Snapshot, ev
 from secretsync.audit.findings import Finding, System
 from secretsync.audit.gather import scopes_to_read
 from secretsync.audit.rules import map_findings
+from secretsync.audit.workflows import SecretReference
 from secretsync.errors import MapError
-from secretsync.esc_definition import ManagedEntry
-from secretsync.secret_map import parse_map
-from secretsync.workflows import SecretReference
+from secretsync.map.model import parse_map
+from secretsync.sync.definition import ManagedEntry
 
 SMAP = parse_map(MAP_TEXT, "config/secret_map.yaml")
 VALUES = real_values()

@@ -6,7 +6,7 @@ import keyring
 import pytest
 from keyring.backends import fail
 
-from secretsync import credentials
+from secretsync.clients import credentials
 from secretsync.errors import ConfigError, CredentialsError
 
 

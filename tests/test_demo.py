@@ -10,11 +10,14 @@ from pathlib import Path
 
 import pytest
 
-from secretsync import demo, demo_scenario, demo_values, placeholders, providers
+from secretsync import placeholders, providers
 from secretsync.cli.app import App
 from secretsync.cli.main import main
+from secretsync.demo import run as demo
+from secretsync.demo import scenario as demo_scenario
+from secretsync.demo import values as demo_values
 from secretsync.emulator import Emulator, Faults
-from secretsync.secret_map import load_map
+from secretsync.map.model import load_map
 
 ROOT = Path(__file__).resolve().parents[1]
 SHIPPED_MAP = ROOT / "config" / "secret_map.yaml"

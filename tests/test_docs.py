@@ -26,12 +26,13 @@ from pathlib import Path
 
 import pytest
 
-from secretsync import demo_scenario, demo_values
 from secretsync.cli.app import App
 from secretsync.cli.main import main
+from secretsync.demo import scenario as demo_scenario
+from secretsync.demo import values as demo_values
 from secretsync.emulator import ServedEmulator
+from secretsync.map.model import load_map
 from secretsync.runtime import reset_settings
-from secretsync.secret_map import load_map
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]

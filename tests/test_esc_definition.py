@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from secretsync.errors import RequestRejected
-from secretsync.esc_definition import EscDefinition, ManagedEntry, format_timestamp
+from secretsync.sync.definition import EscDefinition, ManagedEntry, format_timestamp
 
 EXISTING = """\
 # owned by the platform team

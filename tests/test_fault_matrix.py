@@ -33,7 +33,7 @@ from sync_support import seed_app_environments
 
 from secretsync.clients import EscClient, RetryPolicy
 from secretsync.emulator import Emulator, Faults, ServedEmulator
-from secretsync.esc_definition import EscDefinition
+from secretsync.sync.definition import EscDefinition
 
 SCALE = 0.005  # client waits x SCALE; the emulator's write-limit clock runs 1 / SCALE faster
 ORG, PROJECT, GH_ORG = "acme-esc", "default", "acme"

@@ -28,8 +28,8 @@ from map_support import map_head
 
 from secretsync.emulator import Emulator
 from secretsync.errors import ConfigError, MapError
+from secretsync.map.model import SecretMap, parse_map
 from secretsync.providers import format_names
-from secretsync.secret_map import SecretMap, parse_map
 
 FUZZ = settings(
     max_examples=150,
@@ -440,7 +440,7 @@ def test_source_strategies_reach_every_kind_of_answer() -> None:
     """The fuzz is only worth something if it reaches success and each failure; sample the
     strategy and check that all three exit codes come out of the source loader."""
     from secretsync.errors import SourceError
-    from secretsync.sources import load_source
+    from secretsync.sync.sources import load_source
 
     outcomes: set[str] = set()
 

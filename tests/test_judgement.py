@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from map_support import ACME_HEAD
 
-from secretsync.judgement import is_format_problem, judge, judge_value
+from secretsync.map.model import parse_map
 from secretsync.placeholders import Verdict
-from secretsync.secret_map import parse_map
+from secretsync.placeholders.judgement import is_format_problem, judge, judge_value
 
 SMAP = parse_map(
     ACME_HEAD

@@ -261,16 +261,20 @@ def _raise_with(*values: str) -> Callable[..., Any]:
 
 # command -> (argv, dotted target to break, stdin)
 INTERNAL_CASES: dict[str, tuple[list[str], str, str]] = {
-    "plan": (["plan", "--all"], "secretsync.judgement.classify", ""),
-    "sync": (["sync", "--all"], "secretsync.esc_definition.EscDefinition.set_secret", ""),
+    "plan": (["plan", "--all"], "secretsync.placeholders.judgement.classify", ""),
+    "sync": (["sync", "--all"], "secretsync.sync.definition.EscDefinition.set_secret", ""),
     "push": (["push"], "secretsync.clients.github.PublicKey.seal", ""),
-    "audit": (["audit", "--all", "--values", "env"], "secretsync.judgement.classify", ""),
+    "audit": (
+        ["audit", "--all", "--values", "env"],
+        "secretsync.placeholders.judgement.classify",
+        "",
+    ),
     "scan": (["scan", "app"], "secretsync.placeholders.classify", ""),
-    "login": (["login", "github"], "secretsync.credentials.store_token", "{token}"),
-    "validate": (["validate"], "secretsync.secret_map.load_map", ""),
-    "checklist": (["checklist", "--format", "sh"], "secretsync.secret_map.load_map", ""),
-    "codegen": (["codegen", "settings"], "secretsync.secret_map.load_map", ""),
-    "lint": (["lint", "app"], "secretsync.secret_map.load_map", ""),
+    "login": (["login", "github"], "secretsync.clients.credentials.store_token", "{token}"),
+    "validate": (["validate"], "secretsync.map.model.load_map", ""),
+    "checklist": (["checklist", "--format", "sh"], "secretsync.map.model.load_map", ""),
+    "codegen": (["codegen", "settings"], "secretsync.map.model.load_map", ""),
+    "lint": (["lint", "app"], "secretsync.map.model.load_map", ""),
 }
 
 
@@ -413,7 +417,7 @@ def test_library_objects_and_errors_never_show_values(
 
     from secretsync.clients import EscClient, GitHubClient, RetryPolicy, Scope
     from secretsync.errors import SecretSyncError
-    from secretsync.sources import load_source
+    from secretsync.sync.sources import load_source
 
     world.run(["sync", "--all"])
     values = world.canaries.values
@@ -470,7 +474,7 @@ def test_library_objects_and_errors_never_show_values(
 
 
 @pytest.mark.skipif(
-    importlib.util.find_spec("secretsync.demo") is None,
+    importlib.util.find_spec("secretsync.demo.run") is None,
     reason="the demo does not exist yet",
 )
 def test_demo_prints_no_value(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
@@ -480,10 +484,10 @@ def test_demo_prints_no_value(tmp_path: Path, caplog: pytest.LogCaptureFixture) 
     import random
 
     from secretsync.cli.app import App
-    from secretsync.demo import run_demo
-    from secretsync.demo_scenario import build_scenario, demo_map_path
+    from secretsync.demo.run import run_demo
+    from secretsync.demo.scenario import build_scenario, demo_map_path
+    from secretsync.map.model import load_map
     from secretsync.placeholders import Verdict, classify
-    from secretsync.secret_map import load_map
 
     out, err = io.StringIO(), io.StringIO()
     app = App(environ={}, stdout=out, stderr=err, stdin=io.StringIO(), cwd=tmp_path)

@@ -7,7 +7,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from secretsync.lint import LintTarget, lint_file, lint_source, targets_from_map
+from secretsync.scan.lint import LintTarget, lint_file, lint_source, targets_from_map
 
 TARGETS = {
     "OPENAI_API_KEY": LintTarget("OPENAI_API_KEY", "openai_api_key"),

@@ -9,11 +9,11 @@ import pytest
 from map_support import ACME_HEAD
 from sync_support import json_source
 
-from secretsync.esc_definition import EscDefinition, ManagedEntry
+from secretsync.map.model import SecretMap, parse_map
 from secretsync.masking import fingerprint
-from secretsync.plan import Action, EnvPlan, apply_plan, build_plan
-from secretsync.secret_map import SecretMap, parse_map
-from secretsync.sources import SourceValues
+from secretsync.sync.definition import EscDefinition, ManagedEntry
+from secretsync.sync.plan import Action, EnvPlan, apply_plan, build_plan
+from secretsync.sync.sources import SourceValues
 
 MAP = (
     ACME_HEAD

@@ -17,8 +17,8 @@ from sync_support import json_source
 
 from secretsync.clients import EscClient
 from secretsync.emulator import Emulator
-from secretsync.secret_map import SecretMap, parse_map
-from secretsync.sync import SyncOptions, sync_environments
+from secretsync.map.model import SecretMap, parse_map
+from secretsync.sync.apply import SyncOptions, sync_environments
 
 MAP = (
     map_head(staging="app-staging")

@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 
 from secretsync.errors import UsageError
-from secretsync.scan_formats import extract, format_of
-from secretsync.scan_paths import discover, placeholders_expected, skip_reason
-from secretsync.scanner import Finding, looks_random, scan_file, scan_files, scan_text
+from secretsync.scan.formats import extract, format_of
+from secretsync.scan.paths import discover, placeholders_expected, skip_reason
+from secretsync.scan.scanner import Finding, looks_random, scan_file, scan_files, scan_text
 
 # Built at run time so no scanner (ours, GitHub push protection) sees a token in this file.
 CANARY = "ghp_" + "k9Xq2Lm7Wv4Rt8Yp3Nz6Bc1Hd5Jf0Gs7Ua2Q"

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from secretsync.errors import SourceError
-from secretsync.sources import JSON_ENV_VAR, load_source
+from secretsync.sync.sources import JSON_ENV_VAR, load_source
 
 CANARY = "canary-Zq9vX2mW7pL4rT8s"
 

@@ -14,10 +14,10 @@ from secretsync.clients import EscClient, GitHubClient
 from secretsync.clients.http import RetryPolicy
 from secretsync.emulator import Emulator, ServedEmulator
 from secretsync.errors import ConflictError, NotFoundError, RefusedError
-from secretsync.esc_definition import EscDefinition
-from secretsync.plan import Action
-from secretsync.secret_map import SecretMap, parse_map
-from secretsync.sync import EnvResult, SyncOptions, github_times, sync_environments
+from secretsync.map.model import SecretMap, parse_map
+from secretsync.sync.apply import EnvResult, SyncOptions, github_times, sync_environments
+from secretsync.sync.definition import EscDefinition
+from secretsync.sync.plan import Action
 
 EXISTING = """\
 imports:

@@ -7,7 +7,7 @@ from pathlib import Path
 from hypothesis import given
 from hypothesis import strategies as st
 
-from secretsync.workflows import SecretReference, find_references, scan_workflows
+from secretsync.audit.workflows import SecretReference, find_references, scan_workflows
 
 WORKFLOW = """\
 name: deploy

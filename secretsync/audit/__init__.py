@@ -24,7 +24,7 @@ from secretsync.audit.report import JSON_SCHEMA_ID, AuditReport, FailOn, parse_f
 from secretsync.audit.rules import evaluate, map_findings
 from secretsync.clients.esc import EscClient
 from secretsync.clients.github import GitHubClient
-from secretsync.secret_map import SecretMap
+from secretsync.map.model import SecretMap
 
 __all__ = [
     "JSON_SCHEMA_ID",

@@ -18,12 +18,12 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
+from secretsync.audit.workflows import SecretReference, scan_workflows
 from secretsync.clients.esc import EscClient
 from secretsync.clients.github import GitHubClient, Scope, scope_of
 from secretsync.errors import NotFoundError, ServiceError
-from secretsync.esc_definition import EscDefinition
-from secretsync.secret_map import Secret, SecretMap
-from secretsync.workflows import SecretReference, scan_workflows
+from secretsync.map.model import Secret, SecretMap
+from secretsync.sync.definition import EscDefinition
 
 __all__ = [
     "EscState",

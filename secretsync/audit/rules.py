@@ -14,13 +14,13 @@ from datetime import datetime
 from secretsync import providers
 from secretsync.audit.findings import Finding, System, sort_findings
 from secretsync.audit.gather import EscState, Snapshot
+from secretsync.audit.workflows import BUILTIN_SECRETS
 from secretsync.errors import MapError
-from secretsync.esc_definition import ManagedEntry
-from secretsync.judgement import is_format_problem, judge
+from secretsync.map.model import Secret
 from secretsync.placeholders import Classification, Verdict
-from secretsync.secret_map import Secret
+from secretsync.placeholders.judgement import is_format_problem, judge
+from secretsync.sync.definition import ManagedEntry
 from secretsync.timestamps import format_timestamp, parse_timestamp
-from secretsync.workflows import BUILTIN_SECRETS
 
 __all__ = ["evaluate", "map_findings"]
 
@@ -303,7 +303,8 @@ def _value_problems(
 ) -> Iterator[tuple[str, str]]:
     """placeholder / empty-value / format-mismatch for one value; messages hold no value.
 
-    Judged by the secret's type (:func:`secretsync.judgement.judge`), as sync and push do.
+    Judged by the secret's type (:func:`~secretsync.placeholders.judgement.judge`),
+    as sync and push do.
     An ESC ``${...}`` interpolation is ESC's own reference, resolved when it is opened.
     """
     problem = judge(secret, value)

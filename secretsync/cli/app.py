@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     import httpx
     from rich.console import Console
 
-    from secretsync.secret_map import SecretMap
+    from secretsync.map.model import SecretMap
 
 __all__ = ["MAP_ENV_VAR", "App", "find_map"]
 
@@ -98,7 +98,7 @@ class App:
     def load_map(self) -> SecretMap:
         """The validated map (loaded once); raises ``MapError``/``ConfigError``."""
         if self._map is None:
-            from secretsync.secret_map import load_map
+            from secretsync.map.model import load_map
 
             shown = self.map_path()
             where = shown if shown.is_absolute() else self.cwd / shown

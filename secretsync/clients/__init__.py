@@ -11,7 +11,7 @@ from typing import Any
 
 import httpx
 
-from secretsync import credentials
+from secretsync.clients import credentials
 from secretsync.clients.esc import Definition, Diagnostic, EnvironmentRef, EscClient, Revision
 from secretsync.clients.github import GitHubClient, PublicKey, Scope, SecretMeta, scope_of
 from secretsync.clients.http import USER_AGENT, RetryPolicy, WritePacer

@@ -19,8 +19,8 @@ from typing import Any
 
 import httpx
 
+from secretsync.clients.credentials import ESC_API_DEFAULT, check_endpoint
 from secretsync.clients.http import DEFAULT_TIMEOUT, RetryPolicy, ServiceClient, Session, seg
-from secretsync.credentials import ESC_API_DEFAULT, check_endpoint
 from secretsync.errors import ConflictError, RequestRejected
 from secretsync.masking import Redactor
 

@@ -20,6 +20,7 @@ import httpx
 from nacl.public import PublicKey as NaclPublicKey
 from nacl.public import SealedBox
 
+from secretsync.clients.credentials import GITHUB_API_DEFAULT, check_endpoint
 from secretsync.clients.http import (
     DEFAULT_TIMEOUT,
     RetryPolicy,
@@ -29,13 +30,12 @@ from secretsync.clients.http import (
     WritePacer,
     seg,
 )
-from secretsync.credentials import GITHUB_API_DEFAULT, check_endpoint
 from secretsync.errors import ConfigError, RequestRejected
 from secretsync.masking import Redactor
 from secretsync.timestamps import parse_timestamp
 
 if TYPE_CHECKING:
-    from secretsync.secret_map import GithubTarget
+    from secretsync.map.model import GithubTarget
 
 __all__ = ["PER_PAGE", "GitHubClient", "PublicKey", "Scope", "SecretMeta", "scope_of"]
 
@@ -102,7 +102,7 @@ class Scope:
 def scope_of(target: GithubTarget, org: str) -> Scope:
     """The scope a map entry's GitHub target names, under the map's organization.
 
-    The one place a :class:`~secretsync.secret_map.GithubTarget` becomes a :class:`Scope`;
+    The one place a :class:`~secretsync.map.model.GithubTarget` becomes a :class:`Scope`;
     the map validator guarantees ``repo`` (and ``environment``) where the kind needs them.
     """
     if target.scope == "org":

@@ -1,6 +1,6 @@
 """``secretsync demo``: the whole cycle against an in-process emulator, explained.
 
-The demo seeds a made-up organization from the map (:mod:`secretsync.demo_scenario`: fake
+The demo seeds a made-up organization from the map (:mod:`secretsync.demo.scenario`: fake
 values made up for this run, never printed), then runs the REAL commands through
 :func:`secretsync.cli.main.main` with the emulator's in-process transport and loopback URLs,
 so what it shows is exactly what a user runs, and a settings load as a service does it.
@@ -19,7 +19,7 @@ from pathlib import Path
 
 from secretsync.cli.app import MAP_ENV_VAR, App
 from secretsync.cli.main import main
-from secretsync.demo_scenario import (
+from secretsync.demo.scenario import (
     LAST_SYNC_DAYS_AGO,
     Scenario,
     build_scenario,
@@ -28,8 +28,8 @@ from secretsync.demo_scenario import (
 )
 from secretsync.emulator import Emulator
 from secretsync.errors import SecretSyncError
+from secretsync.map.model import load_map
 from secretsync.masking import mask
-from secretsync.secret_map import load_map
 
 __all__ = ["Demo", "StepRun", "run_demo"]
 

@@ -15,13 +15,13 @@ from datetime import datetime, timedelta, timezone
 from importlib import resources
 from pathlib import Path
 
-from secretsync import demo_values
 from secretsync.cli.app import App, find_map
 from secretsync.clients.github import scope_of
+from secretsync.demo import values as demo_values
 from secretsync.emulator import Emulator
 from secretsync.errors import ConfigError
-from secretsync.esc_definition import EscDefinition, ManagedEntry, format_timestamp
-from secretsync.secret_map import SecretMap
+from secretsync.map.model import SecretMap
+from secretsync.sync.definition import EscDefinition, ManagedEntry, format_timestamp
 
 __all__ = ["LAST_SYNC_DAYS_AGO", "Scenario", "build_scenario", "demo_map_path", "seed"]
 

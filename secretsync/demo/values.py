@@ -14,7 +14,7 @@ import string
 from collections.abc import Callable
 
 from secretsync import placeholders, providers
-from secretsync.secret_map import Secret
+from secretsync.map.model import Secret
 
 __all__ = ["GENERATORS", "fake_value", "placeholder_for"]
 

@@ -2,7 +2,7 @@
 
 This module holds the resolved map that the rest of secretsync reads, with every derived
 value (ESC path, env var, settings field, environments, max age) already computed.
-Reading and validating a file is :mod:`secretsync.map_validation`'s job.
+Reading and validating a file is :mod:`secretsync.map.validation`'s job.
 """
 
 from __future__ import annotations
@@ -150,6 +150,6 @@ def load_map(path: Path | str, *, display: Path | str | None = None) -> SecretMa
 
 def parse_map(text: str, path: Path | str = "secret_map.yaml") -> SecretMap:
     """Validate map text; ``path`` is used for positions and kept on the result."""
-    from secretsync.map_validation import check_map
+    from secretsync.map.validation import check_map
 
     return check_map(text, Path(path))

@@ -1,6 +1,6 @@
 """Reading a map file and checking every rule, each problem at ``file:line:column``.
 
-Three passes: YAML (syntax and duplicate keys, via :mod:`secretsync.yamlnodes`), shape
+Three passes: YAML (syntax and duplicate keys, via :mod:`secretsync.map.yamlnodes`), shape
 (pydantic, strict, unknown keys forbidden), then the rules that span entries (names,
 collisions, references). Every problem of a pass is collected before giving up, so a user
 fixes them all in one go.
@@ -19,7 +19,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from secretsync.errors import MapError, MapIssue
-from secretsync.secret_map import (
+from secretsync.map.model import (
     RESERVED_ESC_ROOTS,
     Environment,
     GithubTarget,
@@ -27,7 +27,7 @@ from secretsync.secret_map import (
     SecretMap,
     SecretType,
 )
-from secretsync.yamlnodes import Located, load_located
+from secretsync.map.yamlnodes import Located, load_located
 
 __all__ = ["check_map"]
 

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 from secretsync.placeholders import Classification, Verdict, classify, looks_secret_bearing_key
 
 if TYPE_CHECKING:
-    from secretsync.secret_map import Secret
+    from secretsync.map.model import Secret
 
 __all__ = ["FORMAT_KIND", "STRICT_TYPES", "is_format_problem", "judge", "judge_value"]
 

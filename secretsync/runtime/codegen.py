@@ -11,8 +11,8 @@ from __future__ import annotations
 import json
 import textwrap
 
+from secretsync.map.model import SecretMap
 from secretsync.runtime.model import TYPE_NAMES, SettingsField, settings_fields
-from secretsync.secret_map import SecretMap
 
 __all__ = ["render_settings_module"]
 

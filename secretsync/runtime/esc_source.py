@@ -122,7 +122,7 @@ class EscSettingsSource(PydanticBaseSettingsSource):
     def _values(self, ref: str) -> dict[str, Any] | None:
         if not self.environ.get(TOKEN_ENV, "").strip() and not self.keyring_token:
             return None
-        from secretsync import credentials  # imports keyring: only once ESC may be used
+        from secretsync.clients import credentials  # imports keyring: only once ESC may be used
 
         try:
             credentials.pulumi_token(self.environ)

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from secretsync._version import __version__
-from secretsync.secret_map import Environment, GithubTarget, Secret, SecretMap, load_map
+from secretsync.map.model import Environment, GithubTarget, Secret, SecretMap, load_map
 
 __all__ = ["CACHE_ENV", "cache_dir", "load_map_cached"]
 

@@ -30,7 +30,7 @@ from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, Settings
 from secretsync.errors import ConfigError, SettingsError
 
 if TYPE_CHECKING:
-    from secretsync.secret_map import Secret, SecretMap
+    from secretsync.map.model import Secret, SecretMap
 
 __all__ = [
     "JsonData",
@@ -63,9 +63,10 @@ def _real(value: Any, info: ValidationInfo) -> Any:
 
 
 def _text(value: Any, info: ValidationInfo) -> Any:
-    """Plain text (a region, a user name): judged by :func:`secretsync.judgement.judge_value`
-    as ``string``, so ``production`` or ``admin`` are real values while unambiguous
-    placeholders, unresolved references and emptiness are refused."""
+    """Plain text (a region, a user name): judged by
+    :func:`~secretsync.placeholders.judgement.judge_value` as ``string``, so ``production``
+    or ``admin`` are real values while unambiguous placeholders, unresolved references and
+    emptiness are refused."""
     return _classified(value, info.field_name, strict=False)
 
 
@@ -74,8 +75,8 @@ def _classified(value: Any, key: str | None, *, strict: bool) -> Any:
         value = value.get_secret_value()
     if not isinstance(value, str):
         return value
-    from secretsync.judgement import judge_value
     from secretsync.placeholders import Verdict
+    from secretsync.placeholders.judgement import judge_value
 
     # The same rules as sync, push and audit: strict for credentials, only unambiguous
     # placeholders for plain text.

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from secretsync.errors import ConfigError
-from secretsync.scanner import Finding
+from secretsync.scan.scanner import Finding
 
 __all__ = ["SCHEMA", "Baseline"]
 

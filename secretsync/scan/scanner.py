@@ -23,8 +23,8 @@ from functools import lru_cache
 from pathlib import Path
 
 from secretsync._lazyre import lazy_compile
-from secretsync.scan_formats import Candidate, extract, format_of
-from secretsync.scan_paths import placeholders_expected, skip_reason
+from secretsync.scan.formats import Candidate, extract, format_of
+from secretsync.scan.paths import placeholders_expected, skip_reason
 from secretsync.textlines import LineTable, breaks_for
 
 __all__ = [

@@ -26,13 +26,13 @@ from secretsync.errors import (
     SecretSyncError,
     ServiceError,
 )
-from secretsync.esc_definition import EscDefinition, format_timestamp
-from secretsync.plan import EnvPlan, apply_plan, build_plan
-from secretsync.sources import SourceValues
+from secretsync.sync.definition import EscDefinition, format_timestamp
+from secretsync.sync.plan import EnvPlan, apply_plan, build_plan
+from secretsync.sync.sources import SourceValues
 
 if TYPE_CHECKING:
     from secretsync.clients import EscClient, GitHubClient
-    from secretsync.secret_map import Secret, SecretMap
+    from secretsync.map.model import Secret, SecretMap
 
 __all__ = [
     "EnvResult",

@@ -14,13 +14,13 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING
 
-from secretsync.esc_definition import BOOKKEEPING_ROOT, ENV_VARS_ROOT, EscDefinition, ManagedEntry
-from secretsync.judgement import judge
 from secretsync.masking import fingerprint
-from secretsync.sources import SourceValues
+from secretsync.placeholders.judgement import judge
+from secretsync.sync.definition import BOOKKEEPING_ROOT, ENV_VARS_ROOT, EscDefinition, ManagedEntry
+from secretsync.sync.sources import SourceValues
 
 if TYPE_CHECKING:
-    from secretsync.secret_map import Secret
+    from secretsync.map.model import Secret
 
 __all__ = ["Action", "EnvPlan", "PlanItem", "apply_plan", "build_plan"]
 

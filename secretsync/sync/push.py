@@ -17,13 +17,13 @@ from typing import TYPE_CHECKING
 
 from secretsync.clients import Scope, scope_of
 from secretsync.errors import RefusedError, SecretSyncError, UsageError
-from secretsync.judgement import judge
-from secretsync.sources import SourceValues
+from secretsync.placeholders.judgement import judge
+from secretsync.sync.sources import SourceValues
 
 if TYPE_CHECKING:
     from secretsync.clients import GitHubClient
     from secretsync.clients.github import Visibility
-    from secretsync.secret_map import Secret, SecretMap
+    from secretsync.map.model import Secret, SecretMap
 
 __all__ = ["PushReport", "push_secrets", "select_secrets"]
 

@@ -21,7 +21,7 @@ from secretsync.errors import MapError, UsageError
 
 if TYPE_CHECKING:
     from secretsync.audit import FailOn, Finding
-    from secretsync.secret_map import SecretMap
+    from secretsync.map.model import SecretMap
 
 __all__ = ["register", "run"]
 
@@ -67,7 +67,7 @@ def run(args: argparse.Namespace, app: App) -> int:
     # Imported here: every command module is imported to build the parser, and the
     # audit's dependencies (httpx, rich, the classifier) would slow down `scan`.
     from secretsync.audit import map_findings, map_location, parse_fail_on, repo_root
-    from secretsync.sources import load_source
+    from secretsync.sync.sources import load_source
 
     fail_on = parse_fail_on(args.fail_on)
     if args.source is not None and args.values != "env":

@@ -8,7 +8,7 @@ from typing import Any
 
 from secretsync.cli.app import App
 from secretsync.cli.options import add_output
-from secretsync.secret_map import Secret, SecretMap
+from secretsync.map.model import Secret, SecretMap
 
 
 def register(sub: Any) -> None:

@@ -24,6 +24,6 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def run(args: argparse.Namespace, app: App) -> int:
-    from secretsync.demo import run_demo
+    from secretsync.demo.run import run_demo
 
     return run_demo(app)

@@ -9,7 +9,7 @@ from secretsync.cli.options import add_format, add_output
 
 if TYPE_CHECKING:
     from secretsync.cli.app import App
-    from secretsync.lint import LintFinding
+    from secretsync.scan.lint import LintFinding
 
 __all__ = ["register", "run"]
 
@@ -37,8 +37,8 @@ def register(subparsers: Any) -> None:
 
 
 def run(args: argparse.Namespace, app: App) -> int:
-    from secretsync.lint import lint_file, targets_from_map
-    from secretsync.scan_paths import discover
+    from secretsync.scan.lint import lint_file, targets_from_map
+    from secretsync.scan.paths import discover
 
     targets = targets_from_map(app.load_map().secrets.values())
     files = discover(args.paths, cwd=app.cwd, suffixes=(".py", ".pyi"))

@@ -11,8 +11,8 @@ import argparse
 import getpass
 from typing import Any
 
-from secretsync import credentials
 from secretsync.cli.app import App
+from secretsync.clients import credentials
 from secretsync.errors import UsageError
 
 _MAX_TOKEN_CHARS = 4096

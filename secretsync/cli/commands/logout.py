@@ -5,8 +5,8 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from secretsync import credentials
 from secretsync.cli.app import App
+from secretsync.clients import credentials
 
 
 def register(sub: Any) -> None:

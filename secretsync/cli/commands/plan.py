@@ -12,8 +12,8 @@ from rich.table import Table
 from secretsync.cli.app import App
 from secretsync.cli.commands import sync as sync_command
 from secretsync.cli.options import add_format, add_output
-from secretsync.plan import Action, EnvPlan
-from secretsync.sync import plan_environments
+from secretsync.sync.apply import plan_environments
+from secretsync.sync.plan import Action, EnvPlan
 
 __all__ = ["register", "render_json", "render_text", "run"]
 

@@ -10,11 +10,11 @@ from typing import TYPE_CHECKING
 from secretsync.cli.app import App
 from secretsync.cli.options import add_format, add_output, add_source, check_environment
 from secretsync.clients import github_from_env
-from secretsync.push import PushReport, push_secrets, select_secrets
-from secretsync.sources import SourceValues, load_source
+from secretsync.sync.push import PushReport, push_secrets, select_secrets
+from secretsync.sync.sources import SourceValues, load_source
 
 if TYPE_CHECKING:
-    from secretsync.secret_map import SecretMap
+    from secretsync.map.model import SecretMap
 
 __all__ = ["register", "run"]
 

@@ -13,7 +13,7 @@ from secretsync.cli.options import add_format, add_output
 
 if TYPE_CHECKING:
     from secretsync.cli.app import App
-    from secretsync.scanner import Finding
+    from secretsync.scan.scanner import Finding
 
 __all__ = ["register", "render", "run"]
 
@@ -63,15 +63,15 @@ def register(subparsers: Any) -> None:
 
 def run(args: argparse.Namespace, app: App) -> int:
     from secretsync.errors import UsageError
-    from secretsync.scan_paths import discover
-    from secretsync.scanner import scan_files
+    from secretsync.scan.paths import discover
+    from secretsync.scan.scanner import scan_files
 
     if args.update_baseline and args.baseline is None:
         raise UsageError("--update-baseline needs --baseline FILE")
     files = discover(args.paths, cwd=app.cwd, all_files=args.all_files)
     baseline = None
     if args.baseline is not None:
-        from secretsync.baseline import Baseline
+        from secretsync.scan.baseline import Baseline
 
         baseline = Baseline.load(
             app.cwd / args.baseline, missing_ok=args.update_baseline, label=str(args.baseline)

@@ -26,21 +26,21 @@ from secretsync.cli.options import (
 )
 from secretsync.clients import esc_from_env, github_from_env
 from secretsync.errors import CredentialsError, UsageError
-from secretsync.plan import EnvPlan
-from secretsync.sources import ORG_SECRET_LIMIT, SourceValues, load_source
-from secretsync.sync import (
+from secretsync.sync.apply import (
     EnvResult,
     SyncOptions,
     github_times,
     sync_environments,
 )
-from secretsync.sync import (
+from secretsync.sync.apply import (
     Progress as ProgressFn,
 )
+from secretsync.sync.plan import EnvPlan
+from secretsync.sync.sources import ORG_SECRET_LIMIT, SourceValues, load_source
 
 if TYPE_CHECKING:
     from secretsync.clients import EscClient
-    from secretsync.secret_map import SecretMap
+    from secretsync.map.model import SecretMap
 
 __all__ = [
     "Job",

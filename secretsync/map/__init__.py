@@ -1,0 +1,7 @@
+"""The map file: reading it with positions, validating it, and the resolved map.
+
+Owns ``config/secret_map.yaml`` end to end: :mod:`.yamlnodes` (YAML with a position for
+every node), :mod:`.model` (``Secret``, ``SecretMap``: what every other package reads),
+:mod:`.validation` (every rule, each problem at ``file:line:column``) and :mod:`.load`
+(finding and loading a map). May import: the root modules (errors, providers).
+"""
