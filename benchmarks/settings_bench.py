@@ -23,7 +23,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from secretsync.map.model import Secret, load_map
+from secretsync.map.load import load_map
+from secretsync.map.model import Secret
 from secretsync.runtime.codegen import render_settings_module
 from secretsync.runtime.model import settings_fields
 
@@ -81,6 +82,7 @@ def run_once(code: str, cwd: Path, env: dict[str, str]) -> float:
 WATCHED = (
     "pydantic_settings",
     "secretsync.runtime",
+    "secretsync.map.load",
     "secretsync.map.model",
     "secretsync.map.validation",
     "secretsync.map.yamlnodes",

@@ -29,7 +29,8 @@ from collections import Counter
 
 from secretsync.clients import EscClient
 from secretsync.emulator import Emulator, Faults, ServedEmulator
-from secretsync.map.model import SecretMap, parse_map
+from secretsync.map.load import parse_map
+from secretsync.map.model import SecretMap
 from secretsync.sync.apply import SyncOptions, sync_environments
 from secretsync.sync.definition import EscDefinition
 from secretsync.sync.sources import SourceValues

@@ -25,7 +25,8 @@ from audit_support import (
 from secretsync.audit import Finding, gather_snapshot, repo_root, run_audit
 from secretsync.clients import EscClient, GitHubClient, RetryPolicy
 from secretsync.emulator import Faults, ServedEmulator
-from secretsync.map.model import SecretMap, load_map
+from secretsync.map.load import load_map
+from secretsync.map.model import SecretMap
 
 FAST = RetryPolicy(attempts=2, backoff_initial=0.01, backoff_max=0.02)
 Summary = set[tuple[str, str | None, str | None]]

@@ -29,7 +29,7 @@ from secretsync.audit.gather import scopes_to_read
 from secretsync.audit.rules import map_findings
 from secretsync.audit.workflows import SecretReference
 from secretsync.errors import MapError
-from secretsync.map.model import parse_map
+from secretsync.map.load import parse_map
 from secretsync.sync.definition import ManagedEntry
 
 SMAP = parse_map(MAP_TEXT, "config/secret_map.yaml")

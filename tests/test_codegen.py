@@ -16,7 +16,7 @@ from pydantic import SecretStr
 from secretsync.cli.app import App
 from secretsync.cli.main import main
 from secretsync.errors import SettingsError
-from secretsync.map.model import load_map
+from secretsync.map.load import load_map
 from secretsync.runtime import SecretSyncSettings, build_settings_class, load_settings
 from secretsync.runtime.codegen import render_settings_module
 

@@ -17,7 +17,7 @@ from secretsync.demo import run as demo
 from secretsync.demo import scenario as demo_scenario
 from secretsync.demo import values as demo_values
 from secretsync.emulator import Emulator, Faults
-from secretsync.map.model import load_map
+from secretsync.map.load import load_map
 
 ROOT = Path(__file__).resolve().parents[1]
 SHIPPED_MAP = ROOT / "config" / "secret_map.yaml"

@@ -31,7 +31,7 @@ from secretsync.cli.main import main
 from secretsync.demo import scenario as demo_scenario
 from secretsync.demo import values as demo_values
 from secretsync.emulator import ServedEmulator
-from secretsync.map.model import load_map
+from secretsync.map.load import load_map
 from secretsync.runtime import reset_settings
 
 ROOT = Path(__file__).resolve().parents[1]

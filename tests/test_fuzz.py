@@ -28,7 +28,8 @@ from map_support import map_head
 
 from secretsync.emulator import Emulator
 from secretsync.errors import ConfigError, MapError
-from secretsync.map.model import SecretMap, parse_map
+from secretsync.map.load import parse_map
+from secretsync.map.model import SecretMap
 from secretsync.providers import format_names
 
 FUZZ = settings(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from map_support import ACME_HEAD
 
-from secretsync.map.model import parse_map
+from secretsync.map.load import parse_map
 from secretsync.placeholders import Verdict
 from secretsync.placeholders.judgement import is_format_problem, judge, judge_value
 

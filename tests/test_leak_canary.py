@@ -271,10 +271,10 @@ INTERNAL_CASES: dict[str, tuple[list[str], str, str]] = {
     ),
     "scan": (["scan", "app"], "secretsync.placeholders.classify", ""),
     "login": (["login", "github"], "secretsync.clients.credentials.store_token", "{token}"),
-    "validate": (["validate"], "secretsync.map.model.load_map", ""),
-    "checklist": (["checklist", "--format", "sh"], "secretsync.map.model.load_map", ""),
-    "codegen": (["codegen", "settings"], "secretsync.map.model.load_map", ""),
-    "lint": (["lint", "app"], "secretsync.map.model.load_map", ""),
+    "validate": (["validate"], "secretsync.map.load.load_map", ""),
+    "checklist": (["checklist", "--format", "sh"], "secretsync.map.load.load_map", ""),
+    "codegen": (["codegen", "settings"], "secretsync.map.load.load_map", ""),
+    "lint": (["lint", "app"], "secretsync.map.load.load_map", ""),
 }
 
 
@@ -486,7 +486,7 @@ def test_demo_prints_no_value(tmp_path: Path, caplog: pytest.LogCaptureFixture) 
     from secretsync.cli.app import App
     from secretsync.demo.run import run_demo
     from secretsync.demo.scenario import build_scenario, demo_map_path
-    from secretsync.map.model import load_map
+    from secretsync.map.load import load_map
     from secretsync.placeholders import Verdict, classify
 
     out, err = io.StringIO(), io.StringIO()

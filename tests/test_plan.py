@@ -9,7 +9,8 @@ import pytest
 from map_support import ACME_HEAD
 from sync_support import json_source
 
-from secretsync.map.model import SecretMap, parse_map
+from secretsync.map.load import parse_map
+from secretsync.map.model import SecretMap
 from secretsync.masking import fingerprint
 from secretsync.sync.definition import EscDefinition, ManagedEntry
 from secretsync.sync.plan import Action, EnvPlan, apply_plan, build_plan

@@ -14,7 +14,8 @@ from sync_support import json_source
 from secretsync.clients import GitHubClient
 from secretsync.emulator import ServedEmulator
 from secretsync.errors import NotFoundError, RefusedError, UsageError
-from secretsync.map.model import SecretMap, parse_map
+from secretsync.map.load import parse_map
+from secretsync.map.model import SecretMap
 from secretsync.sync.push import PushReport, push_secrets, select_secrets
 
 MAP = (

@@ -17,7 +17,8 @@ from sync_support import json_source
 
 from secretsync.clients import EscClient
 from secretsync.emulator import Emulator
-from secretsync.map.model import SecretMap, parse_map
+from secretsync.map.load import parse_map
+from secretsync.map.model import SecretMap
 from secretsync.sync.apply import SyncOptions, sync_environments
 
 MAP = (

@@ -9,7 +9,7 @@ import pytest
 from map_support import SOPHIA_HEAD
 
 from secretsync.errors import ConfigError, MapError
-from secretsync.map.model import load_map, parse_map
+from secretsync.map.load import load_map, parse_map
 
 REPO = Path(__file__).resolve().parents[1]
 

@@ -457,7 +457,7 @@ def test_lazy_settings_report_errors_on_each_access(
 
 
 def load_map(path: Path) -> Any:
-    from secretsync.map.model import load_map as real
+    from secretsync.map.load import load_map as real
 
     return real(path)
 

@@ -286,7 +286,7 @@ def test_esc_source_plugs_into_any_basesettings(esc_environ: dict[str, str]) -> 
 
 
 def test_unknown_deploy_environment_in_a_plugged_source(map_file: Path) -> None:
-    from secretsync.map.model import load_map
+    from secretsync.map.load import load_map
     from secretsync.runtime import build_settings_class
 
     cls = build_settings_class(load_map(map_file))

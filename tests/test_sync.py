@@ -14,7 +14,8 @@ from secretsync.clients import EscClient, GitHubClient
 from secretsync.clients.http import RetryPolicy
 from secretsync.emulator import Emulator, ServedEmulator
 from secretsync.errors import ConflictError, NotFoundError, RefusedError
-from secretsync.map.model import SecretMap, parse_map
+from secretsync.map.load import parse_map
+from secretsync.map.model import SecretMap
 from secretsync.sync.apply import EnvResult, SyncOptions, github_times, sync_environments
 from secretsync.sync.definition import EscDefinition
 from secretsync.sync.plan import Action

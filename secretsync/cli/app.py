@@ -19,25 +19,28 @@ if TYPE_CHECKING:
 
     from secretsync.map.model import SecretMap
 
-__all__ = ["MAP_ENV_VAR", "App", "find_map"]
-
-MAP_ENV_VAR = "SECRETSYNC_MAP"
-DEFAULT_MAP = Path("config") / "secret_map.yaml"
+__all__ = ["App", "ambient_secrets"]
 
 
-def find_map(start: Path, environ: Mapping[str, str]) -> Path:
-    """``$SECRETSYNC_MAP``, else ``config/secret_map.yaml`` in ``start`` or a parent."""
-    if environ.get(MAP_ENV_VAR):
-        return Path(environ[MAP_ENV_VAR])
-    for folder in (start, *start.parents):
-        candidate = folder / DEFAULT_MAP
-        if candidate.is_file():
-            # Relative, so messages and report locations read like the repository.
-            return Path(os.path.relpath(candidate, start))
-    raise ConfigError(
-        f"no {DEFAULT_MAP.as_posix()} in {start} or any folder above it",
-        hint=f"pass --map PATH or set {MAP_ENV_VAR}",
-    )
+# Secrets a run may hold without having read them as values (validate, lint and a crash
+# before the source was loaded): a traceback is scrubbed of these too.
+_TOKEN_VARS = ("GH_TOKEN", "GITHUB_TOKEN", "PULUMI_ACCESS_TOKEN")
+
+
+def ambient_secrets(environ: Mapping[str, str]) -> list[str]:
+    """Tokens and source values in the environment, for scrubbing tracebacks and logs."""
+    found = [environ[name] for name in _TOKEN_VARS if environ.get(name)]
+    raw = environ.get("SECRETSYNC_SECRETS_JSON")
+    if raw:
+        import json
+
+        try:
+            document = json.loads(raw)
+        except ValueError:
+            document = None
+        if isinstance(document, dict):
+            found += [v for v in document.values() if isinstance(v, str)]
+    return found
 
 
 @dataclass
@@ -92,13 +95,15 @@ class App:
         if self.map_option is not None:
             return self.map_option
         if self._found_map is None:
+            from secretsync.map.load import find_map
+
             self._found_map = find_map(self.cwd, self.environ)
         return self._found_map
 
     def load_map(self) -> SecretMap:
         """The validated map (loaded once); raises ``MapError``/``ConfigError``."""
         if self._map is None:
-            from secretsync.map.model import load_map
+            from secretsync.map.load import load_map
 
             shown = self.map_path()
             where = shown if shown.is_absolute() else self.cwd / shown

@@ -5,12 +5,12 @@ from __future__ import annotations
 import argparse
 import importlib
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from types import ModuleType
 
 from secretsync._version import __version__
-from secretsync.cli.app import App
+from secretsync.cli.app import App, ambient_secrets
 from secretsync.errors import MapError, SecretSyncError
 
 __all__ = ["build_parser", "console_main", "main"]
@@ -161,26 +161,6 @@ def _traceback(app: App) -> None:
 
         app.redactor.add(ambient_secrets(app.environ))
         app.stderr.write(app.redactor.redact(traceback.format_exc()))
-
-
-# Secrets a run may hold without having read them as values (validate, lint and a crash
-# before the source was loaded): a traceback is scrubbed of these too.
-_TOKEN_VARS = ("GH_TOKEN", "GITHUB_TOKEN", "PULUMI_ACCESS_TOKEN")
-
-
-def ambient_secrets(environ: Mapping[str, str]) -> list[str]:
-    found = [environ[name] for name in _TOKEN_VARS if environ.get(name)]
-    raw = environ.get("SECRETSYNC_SECRETS_JSON")
-    if raw:
-        import json
-
-        try:
-            document = json.loads(raw)
-        except ValueError:
-            document = None
-        if isinstance(document, dict):
-            found += [v for v in document.values() if isinstance(v, str)]
-    return found
 
 
 def console_main() -> None:

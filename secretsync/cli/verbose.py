@@ -6,8 +6,7 @@ import contextlib
 import logging
 from collections.abc import Iterator
 
-from secretsync.cli.app import App
-from secretsync.cli.main import ambient_secrets
+from secretsync.cli.app import App, ambient_secrets
 from secretsync.masking import Redactor
 
 __all__ = ["log_to_stderr"]

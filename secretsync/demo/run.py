@@ -17,7 +17,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from secretsync.cli.app import MAP_ENV_VAR, App
+from secretsync.cli.app import App
 from secretsync.cli.main import main
 from secretsync.demo.scenario import (
     LAST_SYNC_DAYS_AGO,
@@ -28,7 +28,7 @@ from secretsync.demo.scenario import (
 )
 from secretsync.emulator import Emulator
 from secretsync.errors import SecretSyncError
-from secretsync.map.model import load_map
+from secretsync.map.load import MAP_ENV_VAR, load_map
 from secretsync.masking import mask
 
 __all__ = ["Demo", "StepRun", "run_demo"]

@@ -15,11 +15,12 @@ from datetime import datetime, timedelta, timezone
 from importlib import resources
 from pathlib import Path
 
-from secretsync.cli.app import App, find_map
+from secretsync.cli.app import App
 from secretsync.clients.github import scope_of
 from secretsync.demo import values as demo_values
 from secretsync.emulator import Emulator
 from secretsync.errors import ConfigError
+from secretsync.map.load import find_map
 from secretsync.map.model import SecretMap
 from secretsync.sync.definition import EscDefinition, ManagedEntry, format_timestamp
 

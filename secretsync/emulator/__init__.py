@@ -12,8 +12,8 @@ controls (see :mod:`secretsync.emulator.controls`), faults are described in
 
 from __future__ import annotations
 
-from secretsync.emulator._http import Clock, EmuRequest, EmuResponse
-from secretsync.emulator.app import ESC_PREFIX, Delivery, Emulator
+from secretsync.emulator._http import Clock, Delivery, EmuRequest, EmuResponse
+from secretsync.emulator.app import ESC_PREFIX, Emulator
 from secretsync.emulator.faults import Faults, FaultsError
 from secretsync.emulator.server import EmulatorServer, ServedEmulator, serve
 from secretsync.emulator.transport import EmulatorTransport

@@ -11,10 +11,10 @@ import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import parse_qs
 
-__all__ = ["Clock", "EmuRequest", "EmuResponse", "isoformat_z"]
+__all__ = ["Clock", "Delivery", "EmuRequest", "EmuResponse", "isoformat_z"]
 
 
 @dataclass(frozen=True)
@@ -111,3 +111,12 @@ class Clock:
         with self._lock:
             base = self._fixed or datetime.now(timezone.utc)
             self._fixed = base + timedelta(seconds=seconds)
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """An answer and how to deliver it: after ``delay_s``, whole, dropped or truncated."""
+
+    response: EmuResponse
+    delay_s: float = 0.0
+    cut: Literal["drop", "truncate"] | None = None

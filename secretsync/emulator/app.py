@@ -18,13 +18,12 @@ import re
 import threading
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from datetime import datetime
 from http import HTTPStatus
 from typing import TYPE_CHECKING, Any, Literal, Protocol, cast
 from urllib.parse import urlencode
 
-from secretsync.emulator._http import Clock, EmuRequest, EmuResponse, isoformat_z
+from secretsync.emulator._http import Clock, Delivery, EmuRequest, EmuResponse, isoformat_z
 from secretsync.emulator.controls import handle_control
 from secretsync.emulator.faults import FaultDice, Faults, PrimaryBudget, WriteLimiter
 from secretsync.emulator.github import GitHubService
@@ -54,15 +53,6 @@ class EscService(Protocol):
     def state(self) -> dict[str, Any]: ...
     def reset(self) -> None: ...
     def seed_environment(self, org: str, project: str, name: str, yaml_text: str) -> None: ...
-
-
-@dataclass(frozen=True)
-class Delivery:
-    """An answer and how to deliver it: after ``delay_s``, whole, dropped or truncated."""
-
-    response: EmuResponse
-    delay_s: float = 0.0
-    cut: Literal["drop", "truncate"] | None = None
 
 
 class Emulator:

@@ -18,8 +18,7 @@ from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING, Any
 
-from secretsync.emulator._http import EmuRequest, EmuResponse
-from secretsync.emulator.app import Delivery
+from secretsync.emulator._http import Delivery, EmuRequest, EmuResponse
 
 if TYPE_CHECKING:
     from secretsync.emulator.app import Emulator

@@ -18,7 +18,8 @@ import httpx
 from secretsync.emulator._http import EmuRequest
 
 if TYPE_CHECKING:
-    from secretsync.emulator.app import Delivery, Emulator
+    from secretsync.emulator._http import Delivery
+    from secretsync.emulator.app import Emulator
 
 __all__ = ["EmulatorTransport"]
 

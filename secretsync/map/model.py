@@ -2,7 +2,7 @@
 
 This module holds the resolved map that the rest of secretsync reads, with every derived
 value (ESC path, env var, settings field, environments, max age) already computed.
-Reading and validating a file is :mod:`secretsync.map.validation`'s job.
+Reading and validating a file is :mod:`secretsync.map.load`'s job.
 """
 
 from __future__ import annotations
@@ -22,8 +22,6 @@ __all__ = [
     "Secret",
     "SecretMap",
     "SecretType",
-    "load_map",
-    "parse_map",
 ]
 
 SecretType = Literal["secret", "string", "url", "int", "bool", "json", "pem"]
@@ -127,29 +125,3 @@ class SecretMap:
 
 
 # -------------------------------------------------------------------------------- loading
-
-
-def load_map(path: Path | str, *, display: Path | str | None = None) -> SecretMap:
-    """Read and validate a map file; raises ``MapError`` listing every problem.
-
-    ``display`` is the path that messages and reports show (and ``SecretMap.path``), when
-    it differs from where the file is read (a path relative to another folder).
-    """
-    path = Path(path)
-    shown = Path(display) if display is not None else path
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ConfigError(
-            f"{shown}: no such map file", hint="create it or pass --map PATH"
-        ) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{shown}: cannot read the map ({exc})") from None
-    return parse_map(text, shown)
-
-
-def parse_map(text: str, path: Path | str = "secret_map.yaml") -> SecretMap:
-    """Validate map text; ``path`` is used for positions and kept on the result."""
-    from secretsync.map.validation import check_map
-
-    return check_map(text, Path(path))

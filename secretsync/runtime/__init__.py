@@ -150,7 +150,7 @@ def _environment_from(
 
 def _find_map(environ: Mapping[str, str]) -> Path:
     """The map the CLI would use (``$SECRETSYNC_MAP``, else ``config/`` upward)."""
-    from secretsync.cli.app import find_map  # lean: the CLI builds its consoles lazily
+    from secretsync.map.load import find_map  # lean: the CLI builds its consoles lazily
 
     try:
         return find_map(Path.cwd(), environ)

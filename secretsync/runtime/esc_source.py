@@ -23,8 +23,7 @@ from pydantic.fields import FieldInfo
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource
 
 from secretsync.errors import ConfigError, CredentialsError
-from secretsync.runtime.model import field_aliases, secretsync_meta
-from secretsync.runtime.sources import unfilled_fields
+from secretsync.runtime.fields import field_aliases, secretsync_meta, unfilled_fields
 
 if TYPE_CHECKING:
     import httpx

@@ -17,7 +17,8 @@ from pathlib import Path
 from typing import Any
 
 from secretsync._version import __version__
-from secretsync.map.model import Environment, GithubTarget, Secret, SecretMap, load_map
+from secretsync.map.load import load_map
+from secretsync.map.model import Environment, GithubTarget, Secret, SecretMap
 
 __all__ = ["CACHE_ENV", "cache_dir", "load_map_cached"]
 

@@ -24,10 +24,10 @@ from pydantic import (
     ValidationInfo,
     create_model,
 )
-from pydantic.fields import FieldInfo
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from secretsync.errors import ConfigError, SettingsError
+from secretsync.runtime.fields import declared_aliases, field_aliases, secretsync_meta
 
 if TYPE_CHECKING:
     from secretsync.map.model import Secret, SecretMap
@@ -213,7 +213,9 @@ def settings_error(exc: ValidationError, cls: type[BaseSettings]) -> SettingsErr
     """One error naming every bad field and why, from a pydantic ValidationError."""
     from secretsync.masking import Redactor
 
-    by_alias = {alias: name for name, info in cls.model_fields.items() for alias in _all(info)}
+    by_alias = {
+        alias: name for name, info in cls.model_fields.items() for alias in declared_aliases(info)
+    }
     inputs = Redactor(
         str(err.get("input")) for err in exc.errors() if isinstance(err.get("input"), str)
     )
@@ -223,7 +225,11 @@ def settings_error(exc: ValidationError, cls: type[BaseSettings]) -> SettingsErr
         key = str(loc[0]) if loc else "(settings)"
         name = by_alias.get(key, key)
         if err["type"] == "missing":
-            names = " or ".join(_all(cls.model_fields[name])) if name in cls.model_fields else key
+            names = (
+                " or ".join(declared_aliases(cls.model_fields[name]))
+                if name in cls.model_fields
+                else key
+            )
             reason = f"not set (looked for {names})"
         elif err["type"] == "value_error":
             # Our validators' own words (the classifier's reasons never quote the value).
@@ -235,27 +241,6 @@ def settings_error(exc: ValidationError, cls: type[BaseSettings]) -> SettingsErr
     return SettingsError(
         problems, hint="set each variable (or the ESC environment, keyring, .env); see the map"
     )
-
-
-def _all(info: FieldInfo) -> list[str]:
-    alias = info.validation_alias
-    if isinstance(alias, str):
-        return [alias]
-    if isinstance(alias, AliasChoices):
-        return [choice for choice in alias.choices if isinstance(choice, str)]
-    return [info.alias] if info.alias else []
-
-
-def field_aliases(info: FieldInfo, name: str) -> list[str]:
-    """Variable names a field is read from, preferred first (the field name as last resort)."""
-    return _all(info) or [name]
-
-
-def secretsync_meta(info: FieldInfo) -> Mapping[str, Any]:
-    """The map facts a field carries (secret name, ESC path) for the ESC and keyring sources."""
-    extra = info.json_schema_extra
-    meta = extra.get("secretsync") if isinstance(extra, dict) else None
-    return meta if isinstance(meta, dict) else {}
 
 
 # ------------------------------------------------------------------ the map-built class

@@ -24,7 +24,7 @@ from pydantic.fields import FieldInfo
 from pydantic_settings import BaseSettings, EnvSettingsSource, PydanticBaseSettingsSource
 
 from secretsync.errors import ConfigError
-from secretsync.runtime.model import field_aliases, secretsync_meta
+from secretsync.runtime.fields import field_aliases, secretsync_meta, unfilled_fields
 
 if TYPE_CHECKING:
     import httpx
@@ -125,16 +125,6 @@ def default_chain(
         else:
             chain.append(dotenv_settings)
     return tuple(chain)
-
-
-def unfilled_fields(source: PydanticBaseSettingsSource) -> list[tuple[str, FieldInfo]]:
-    """Fields that no earlier source of the chain gave a value."""
-    state = source.current_state
-    return [
-        (name, info)
-        for name, info in source.settings_cls.model_fields.items()
-        if name not in state and not any(a in state for a in field_aliases(info, name))
-    ]
 
 
 class EnvironSource(EnvSettingsSource):
