@@ -3,6 +3,9 @@
 ``gather`` reads (a fixed number of requests per scope and environment), ``rules`` judges
 (pure functions over a :class:`Snapshot`), ``report`` renders. :func:`run_audit` chains the
 first two for callers that just want the findings.
+
+May import: sync (sources, the definition's bookkeeping), clients, map, placeholders
+and the root modules.
 """
 
 from __future__ import annotations

@@ -2,6 +2,8 @@
 
 The clients own everything the services' limits demand (rate limits, write pacing,
 retries, ETags), so callers just ``await`` operations and handle ``secretsync.errors``.
+
+May import: the root modules only (errors, masking, timestamps, the version).
 """
 
 from __future__ import annotations

@@ -8,6 +8,9 @@
 GitHub answers at the base URL, ESC under ``/api/esc``; ``/_emulator/...`` are the test
 controls (see :mod:`secretsync.emulator.controls`), faults are described in
 :mod:`secretsync.emulator.faults`.
+
+May import: nothing of secretsync outside this package (the standard library, httpx for
+the transport, PyNaCl for sealed boxes).
 """
 
 from __future__ import annotations

@@ -68,6 +68,9 @@ pointers to secret stores), :mod:`.vendors` (provider prefixes, documented keys,
 connection strings), :mod:`.lookups` (lookups and names of
 secrets kept elsewhere), :mod:`.fallback` (the shape rules, run
 last), :mod:`.padding` and :mod:`.shapes` (runs, encodings, weak defaults, descriptions).
+
+May import: the root modules below it (providers, ``_lazyre``); ``judgement`` reads the
+map's types only under ``TYPE_CHECKING``.
 """
 
 from __future__ import annotations

@@ -24,6 +24,9 @@ Decisions, in one place:
 * ``repr``/``str`` show only ``<set>``/``None``; dumps mask the ``SecretStr`` types.
 
 The import stays lean: no httpx, rich or keyring unless a source needs it.
+
+May import: clients (only when ESC is used), map, placeholders and the root modules;
+never the CLI.
 """
 
 from __future__ import annotations
