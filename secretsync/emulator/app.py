@@ -35,9 +35,12 @@ from secretsync.emulator.github_shapes import error_response
 
 if TYPE_CHECKING:
     from contextlib import AbstractContextManager
+    from pathlib import Path
 
+    from secretsync.emulator.seed import Seeded
     from secretsync.emulator.server import ServedEmulator
     from secretsync.emulator.transport import EmulatorTransport
+    from secretsync.map.model import SecretMap
 
 __all__ = ["ESC_PREFIX", "Delivery", "Emulator"]
 
@@ -61,6 +64,7 @@ class EscService(Protocol):
     def state(self) -> dict[str, Any]: ...
     def reset(self) -> None: ...
     def seed_environment(self, org: str, project: str, name: str, yaml_text: str) -> None: ...
+    def create_environment(self, org: str, project: str, name: str) -> bool: ...
 
 
 class Emulator:
@@ -266,6 +270,21 @@ class Emulator:
             raise RuntimeError("the ESC emulator is not available in this build")
         with self._lock:
             esc.seed_environment(org, project, name, yaml_text)
+
+    def create_esc_environment(self, org: str, project: str, name: str) -> bool:
+        """An empty ESC environment, as ``POST /environments/{org}`` makes one; False when
+        it already existed (left as it is). ``ValueError`` for a name ESC refuses."""
+        esc = self.esc
+        if esc is None:
+            raise RuntimeError("the ESC emulator is not available in this build")
+        with self._lock:
+            return esc.create_environment(org, project, name)
+
+    def seed_map(self, smap: SecretMap | Path | str) -> Seeded:
+        """Everything a secret map names: see :mod:`secretsync.emulator.seed`."""
+        from secretsync.emulator.seed import seed_from_map
+
+        return seed_from_map(self, smap)
 
     # -- front ends --------------------------------------------------------------------
     def transport(self) -> EmulatorTransport:
