@@ -10,11 +10,17 @@ services do: a body shorter than its ``Content-Length`` (the client closed or st
 never applied. Framing that cannot be read (a ``Content-Length`` that is not one decimal
 number, a bad chunk size, both framings at once) answers 400 and one past
 :data:`MAX_BODY_BYTES` 413, each on a closed connection, never a traceback.
+
+A request target in absolute form (``GET http://api.github.localhost/user HTTP/1.1``, what
+a client sends when this server is its ``HTTP_PROXY``) is answered here, as the host it
+names, when that host is local (``localhost``, ``*.localhost``, a loopback address): the
+GitHub CLI reaches the emulator that way. Any other host gets 502: this is no proxy.
 """
 
 from __future__ import annotations
 
 import ipaddress
+import json
 import re
 import socket
 import sys
@@ -24,6 +30,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 from secretsync.emulator._http import Delivery, EmuRequest, EmuResponse
 
@@ -105,8 +112,19 @@ class _Handler(BaseHTTPRequestHandler):
             self._refuse(bad)
             return
         host = self.headers.get("Host") or "{}:{}".format(*self.server.server_address[:2])
+        target, base = self.path, f"http://{host}"
+        if not target.startswith("/"):  # absolute form: we are someone's HTTP_PROXY
+            parts = urlsplit(target)
+            name = (parts.hostname or "").lower()
+            if parts.scheme not in ("http", "https") or not (
+                name.endswith(".localhost") or is_loopback(name)
+            ):
+                self._not_a_proxy(parts.netloc)
+                return
+            target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+            base = f"{parts.scheme}://{parts.netloc}"
         req = EmuRequest.build(
-            self.command, self.path, dict(self.headers.items()), body, base_url=f"http://{host}"
+            self.command, target, dict(self.headers.items()), body, base_url=base
         )
         try:
             delivery = self.server.emulator.deliver(req)
@@ -140,6 +158,15 @@ class _Handler(BaseHTTPRequestHandler):
             self.close_connection = True
         elif not head:
             self.wfile.write(answer.body)
+
+    def _not_a_proxy(self, netloc: str) -> None:
+        message = f"the secretsync emulator is not a proxy: it does not forward to {netloc!r}"
+        payload = json.dumps({"message": message}).encode()
+        self.send_response(502)
+        self.send_header("Content-Type", "application/json; charset=utf-8")
+        self.send_header("Content-Length", str(len(payload)))
+        self.end_headers()
+        self.wfile.write(payload)
 
     def _read_body(self) -> bytes:
         """The whole body as framed, or ``_Framing`` / ``_Incomplete``: never a short one."""
