@@ -10,7 +10,7 @@ a placeholder: the audit reports those.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from secretsync import providers
@@ -159,18 +159,31 @@ def decide(candidate: Candidate) -> Question | Outcome:
 
 
 async def verify_candidates(
-    verifier: Verifier, candidates: Iterable[Candidate]
+    verifier: Verifier,
+    candidates: Iterable[Candidate],
+    *,
+    on_start: Callable[[int], None] | None = None,
+    on_answer: Callable[[], None] | None = None,
 ) -> list[VerifyResult]:
-    """Every candidate's result, in the order given; questions go out concurrently."""
+    """Every candidate's result, in the order given; questions go out concurrently.
+
+    ``on_start(n)`` hears how many candidates will be asked, ``on_answer()`` each answer
+    (a progress bar's total and steps).
+    """
     chosen = list(candidates)
     decisions = [decide(c) for c in chosen]
+    if on_start is not None:
+        on_start(sum(isinstance(d, Question) for d in decisions))
 
     async def answer(decision: Question | Outcome) -> Outcome:
         if isinstance(decision, Outcome):
             return decision
-        return await verifier.verify(
+        outcome = await verifier.verify(
             decision.provider, decision.check, decision.value, decision.account
         )
+        if on_answer is not None:
+            on_answer()
+        return outcome
 
     outcomes = await asyncio.gather(*(answer(d) for d in decisions))
     results = []

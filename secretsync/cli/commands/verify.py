@@ -18,6 +18,7 @@ from secretsync.cli.options import (
 from secretsync.errors import UsageError
 
 if TYPE_CHECKING:
+    from secretsync.cli.progress import Board
     from secretsync.map.model import SecretMap
     from secretsync.verify import Candidate, VerifyResult
 
@@ -61,8 +62,11 @@ def run(args: argparse.Namespace, app: App) -> int:
         raise UsageError("--source is only read with --values env")
     smap = app.load_map()
     environments = selected_environments(args, list(smap.environments))
+    from secretsync.cli.progress import progress
+
     errors: list[str] = []
-    results = asyncio.run(_verify(args, app, smap, environments, errors))
+    with progress(app, args.output) as board:
+        results = asyncio.run(_verify(args, app, smap, environments, errors, board))
     report = VerifyReport(
         tuple(results), tuple(environments), strict=args.strict, errors=tuple(errors)
     )
@@ -85,6 +89,7 @@ async def _verify(
     smap: SecretMap,
     environments: Sequence[str],
     errors: list[str],
+    board: Board,
 ) -> list[VerifyResult]:
     """The results; an ESC environment that could not be read is added to ``errors``."""
     from secretsync.verify import Verifier, verify_candidates
@@ -99,7 +104,15 @@ async def _verify(
             candidates = await _from_esc(app, smap, environments, errors)
         _remember(app, (c.value for c in candidates if c.value and c.secret.is_sensitive))
         app.info(f"verify: {len(candidates)} secrets in {', '.join(environments)}")
-        return await verify_candidates(verifier, candidates)
+        asking = board.task("verify: asking the providers")
+        results = await verify_candidates(
+            verifier,
+            candidates,
+            on_start=lambda n: asking.update(total=n),
+            on_answer=asking.advance,
+        )
+        asking.done()
+        return results
 
 
 def _from_source(
