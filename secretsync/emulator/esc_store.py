@@ -213,6 +213,7 @@ class EscStore:
                         "yaml": env.current.text,
                         "yaml_decrypted": self.decrypted(env, env.current.text),
                         "revisions": [env.revision_json(r) for r in env.revisions],
+                        "tags": {n: t.value for n, t in sorted(env.env_tags.items())},
                     }
                 )
         return {"organizations": sorted(self._orgs), "environments": envs}
