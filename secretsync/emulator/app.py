@@ -36,6 +36,8 @@ from secretsync.emulator.faults import FaultDice, Faults, PrimaryBudget, WriteLi
 from secretsync.emulator.github import GitHubService
 from secretsync.emulator.github_shapes import error_response
 from secretsync.emulator.locks import KeyedLocks, SharedLock
+from secretsync.emulator.providers import PREFIX as PROVIDERS_PREFIX
+from secretsync.emulator.providers import ProviderFacet
 
 if TYPE_CHECKING:
     from contextlib import AbstractContextManager
@@ -88,6 +90,8 @@ class Emulator:
         self._github_lock = SharedLock()  # exclusive: anything but one scope's secrets
         self._scopes = KeyedLocks()
         self.github = GitHubService(self.clock, random.Random())  # noqa: S311 (ids, not keys)
+        #: What ``verify`` asks: ``/_providers/{provider}/...`` (emulator/providers.py).
+        self.providers = ProviderFacet()
         self._esc: EscService | None = None
         self._faults = faults or Faults()
         self._dice = FaultDice(self._faults)
@@ -105,6 +109,9 @@ class Emulator:
             return Delivery(handle_control(self, req))
         draw = self._dice.roll()
         is_esc = req.path == ESC_PREFIX or req.path.startswith(ESC_PREFIX + "/")
+        # Provider facets authenticate their own way (x-api-key, Api-Key, a JSON body) and
+        # are not GitHub: no Authorization check, no GitHub budget; faults do apply.
+        is_provider = req.path.startswith(PROVIDERS_PREFIX + "/")
         fault: str | None = None
         if draw.fail:
             fault = "fail"
@@ -114,6 +121,8 @@ class Emulator:
                 # Both services say when to come back on these; a client that honours the
                 # header should not have to fall back on its own long default.
                 response.headers["retry-after"] = "1"
+        elif is_provider:
+            response = self.providers.handle(req)
         elif not req.headers.get("authorization", "").strip():
             response = _error(is_esc, 401, "Requires authentication")
         elif not _AUTH.fullmatch(req.headers["authorization"].strip()):
@@ -123,7 +132,7 @@ class Emulator:
         else:
             response, fault = self._github_handle(_github_view(req))
             response.headers.setdefault("X-OAuth-Scopes", OAUTH_SCOPES)
-        if not is_esc and "x-ratelimit-limit" not in response.headers:  # 401s and failures
+        if not (is_esc or is_provider) and "x-ratelimit-limit" not in response.headers:
             response.headers.update(self._budget.headers())
         cut: Literal["drop", "truncate"] | None = None
         if draw.drop:
@@ -216,6 +225,7 @@ class Emulator:
             "now": isoformat_z(self.clock.now()),
             "github": github,
             "esc": esc.state() if esc is not None else {},
+            "providers": self.providers.state(),
         }
 
     def reset(self) -> None:
@@ -225,6 +235,7 @@ class Emulator:
         if self._esc is not None:
             self._esc.reset()
         with self._lock:
+            self.providers.reset()
             self._log.clear()
             self._writes.reset()
             self._budget.reset()
