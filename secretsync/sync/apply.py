@@ -269,7 +269,16 @@ async def _write_loop(
         if attempt > 1:
             await _pause(esc, options, attempt)
             landed_before = revision
-            definition, etag, revision = await _read_revision(esc, smap, env)
+            try:
+                definition, etag, revision = await _read_revision(esc, smap, env)
+            except (UnreachableError, RateLimitError):
+                # The 409 may have answered our own write (landed, answer lost): look
+                # harder before giving up on a read that failed.
+                if sent is not None and await _landed(
+                    esc, smap, env, result, source, times, options, revision
+                ):
+                    return
+                raise
             if sent is not None and definition.dump() == sent[1]:
                 # Our own write landed; its answer was lost and the client's retry met
                 # the new ETag. What is in ESC is exactly what we sent.
