@@ -44,6 +44,7 @@ from secretsync.sync.sources import SourceValues
 if TYPE_CHECKING:
     from secretsync.clients import EscClient, GitHubClient
     from secretsync.map.model import Secret, SecretMap
+    from secretsync.placeholders import Classification
 
 __all__ = [
     "EnvResult",
@@ -138,6 +139,7 @@ def _plan(
     source: SourceValues,
     times: Mapping[str, str | None] | None,
     options: SyncOptions,
+    judged: dict[str, Classification | None] | None = None,
 ) -> EnvPlan:
     return build_plan(
         env,
@@ -148,6 +150,7 @@ def _plan(
         times,
         prune=options.prune,
         allow_placeholders=options.allow_placeholders,
+        judged=judged,
     )
 
 
@@ -264,6 +267,7 @@ async def _write_loop(
 ) -> None:
     env_name = smap.environments[env].esc_env
     sent: tuple[EnvPlan, str] | None = None  # the last write answered with a 409
+    judged: dict[str, Classification | None] = {}  # verdicts, kept across re-plans
     for attempt in range(1, options.max_attempts + 1):
         result.attempts = attempt
         if attempt > 1:
@@ -289,7 +293,7 @@ async def _write_loop(
             # writer's change on top: the re-plan below then finds nothing left to write.
             # (Counted as others' either way: a plain conflict is by far the likelier.)
             result.other_writes += _others(landed_before, revision, ours=0)
-            result.plan = _plan(smap, env, definition, source, times, options)
+            result.plan = _plan(smap, env, definition, source, times, options, judged)
             _check(result.plan, options)
             if sent is not None and not result.plan.needs_write:
                 result.written = True

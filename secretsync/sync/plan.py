@@ -21,6 +21,7 @@ from secretsync.sync.sources import SourceValues
 
 if TYPE_CHECKING:
     from secretsync.map.model import Secret
+    from secretsync.placeholders import Classification
 
 __all__ = ["Action", "EnvPlan", "PlanItem", "apply_plan", "build_plan"]
 
@@ -117,12 +118,15 @@ def build_plan(
     *,
     prune: bool = False,
     allow_placeholders: bool = False,
+    judged: dict[str, Classification | None] | None = None,
 ) -> EnvPlan:
     """Sort every mapped secret (and every managed path the map dropped) into an action.
 
     ``github_times`` maps secret names to GitHub's ``updated_at`` (None: GitHub has no such
     secret); where it has no entry, or is ``None`` altogether (GitHub could not be asked),
-    the recorded time is kept rather than overwritten with null.
+    the recorded time is kept rather than overwritten with null. ``judged`` keeps each
+    secret's verdict between plans of one run (the source does not change, so sync's
+    re-plan after a 409 need not classify every value again).
     """
     plan = EnvPlan(environment=environment, esc_ref=esc_ref)
     managed = definition.managed()
@@ -159,7 +163,12 @@ def build_plan(
                     plan.blocked.append(message)
         if allow_placeholders or item.action not in (Action.ADD, Action.CHANGE):
             continue
-        problem = judge(by_name[item.secret], source.get(item.secret) or "")
+        if judged is not None and item.secret in judged:
+            problem = judged[item.secret]
+        else:
+            problem = judge(by_name[item.secret], source.get(item.secret) or "")
+            if judged is not None:
+                judged[item.secret] = problem
         if problem is not None:
             plan.refusals.append(f"{item.secret}: {problem.reason}")
     return plan
