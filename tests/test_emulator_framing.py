@@ -152,3 +152,22 @@ def test_github_framing_errors_use_github_error_documents(served: ServedEmulator
     answer = _exchange(served, request.encode())
     document = json.loads(answer.split(b"\r\n\r\n", 1)[1])
     assert _status(answer) == 400 and "documentation_url" in document
+
+
+def test_a_reset_connection_prints_no_traceback(
+    served: ServedEmulator, capfd: pytest.CaptureFixture[str]
+) -> None:
+    """A client that resets mid-request is no error of the emulator's: nothing on stderr."""
+    import struct
+    import time
+
+    host, port = served.url.removeprefix("http://").rsplit(":", 1)
+    for _ in range(3):
+        sock = socket.create_connection((host, int(port)), timeout=10)
+        sock.sendall(b"GET /api/esc/environm")
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        sock.close()  # RST, not FIN
+    # It still serves (and by then its threads have met the resets).
+    assert _status(_exchange(served, PATCH_HEAD.encode() + b"Content-Length: 0\r\n\r\n"))
+    time.sleep(0.2)  # not an assertion on time: the reset threads finish writing stderr
+    assert "Traceback" not in capfd.readouterr().err

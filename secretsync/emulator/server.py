@@ -249,6 +249,13 @@ class _Server(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
 
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A client that went away is no error; anything else prints its type, never a
+        traceback (the base class prints one for every reset connection)."""
+        kind = sys.exc_info()[0]
+        if kind is not None and not issubclass(kind, (ConnectionError, TimeoutError)):
+            sys.stderr.write(f"secretsync emulator: connection error ({kind.__name__})\n")
+
     def __init__(self, address: tuple[str, int], emulator: Emulator) -> None:
         if ":" in address[0]:
             self.address_family = socket.AF_INET6
