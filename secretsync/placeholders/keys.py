@@ -17,15 +17,45 @@ _NOT_A_SECRET_TAIL = vocab.wordset(
     "url uri endpoint path file dir name type length len ttl expiry expires header hdr "
     "headers prefix env enabled mode field format count timeout "
     # code words: pass_stmt is Python's `pass`, pass_rate a test statistic
-    "stmt statement node rate ratio through thru fail"
+    "stmt statement node rate ratio through thru fail domain"
 )
 
 
+#: Words a credential word is glued onto in one-word names (``PGPASSWORD``, ``DBPASS``,
+#: ``JWTSECRET``, ``SMTPPWD``): who or what the credential is for. ``monkey`` or ``bypass``
+#: end the same way but start with no such word.
+_GLUE_HEADS = vocab.wordset(
+    "db pg psql mysql sql mongo mongodb redis jwt api auth access admin root user smtp mail "
+    "email session client app master private bot webhook ftp sftp ssh ldap oauth refresh "
+    "bearer service sa git gh npm docker registry rabbit rabbitmq amqp mq kafka es elastic "
+    "minio s3 aws gcp azure stripe slack sentry db2 sys system encryption signing hmac "
+    "cookie csrf node sec"
+)
+_GLUE_TAILS = ("password", "passwd", "pass", "pwd", "secret", "token", "apikey", "key")
+#: ``PUBLIC_KEY``, ``STRIPE_PUBLISHABLE_KEY``: the public half of a key pair, by design.
+_PUBLIC_HALF = frozenset(("public", "publishable", "pub"))
+
+
+def _glued(token: str) -> bool:
+    for tail in _GLUE_TAILS:
+        if token.endswith(tail) and len(token) > len(tail):
+            head = token[: -len(tail)]
+            if head in _GLUE_HEADS or head.rstrip("0123456789_") in _GLUE_HEADS:
+                return True
+    return False
+
+
 def looks_secret_bearing_key(key: str) -> bool:
-    """Whether a key name (``STRIPE_SECRET_KEY``, ``apiKey``) suggests it holds a secret."""
+    """Whether a key name (``STRIPE_SECRET_KEY``, ``apiKey``, ``PGPASSWORD``) suggests it
+    holds a secret.
+
+    Words glued into one (``DBPASS``) count; a key marked public still counts when it names
+    a password, secret or token (``NEXT_PUBLIC_ADMIN_PASSWORD``): only the public half of
+    a key pair (``PUBLIC_KEY``, ``PUBLISHABLE_KEY``) is public by design.
+    """
     tokens = [t for t in words.tokens(key) if t != "\0"]
     if not tokens or tokens[-1] in _NOT_A_SECRET_TAIL:
         return False
-    if "public" in tokens and not {"private", "secret"} & set(tokens):
+    if len(tokens) >= 2 and tokens[-1] in ("key", "keys") and tokens[-2] in _PUBLIC_HALF:
         return False
-    return any(t in _SECRET_KEY_WORDS for t in tokens)
+    return any(t in _SECRET_KEY_WORDS or _glued(t) for t in tokens)

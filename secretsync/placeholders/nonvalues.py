@@ -1,0 +1,117 @@
+"""Things written where a value belongs that are not a value, by general shape.
+
+- a boolean word (``true``, ``false``) under a key that holds a secret;
+- a sentence describing the value, in any language (``Contraseña del usuario``,
+  ``votre mot de passe ici``): several words of letters with the marks of prose (a function
+  word, letters outside ASCII in more than one word, closing punctuation), where a chosen
+  passphrase is bare words;
+- a name in capitals (``BASE64_ENCODED_DOCKER_CONFIG``): three or more all-letter words;
+- credential vocabulary in leetspeak with symbols (``StrongP@ssw0rd!``), read back whole;
+- digits or letters counting down (``0987654321``), as counting up already is;
+- a value that names what it is (``carbon-tracker-api-key-2024`` under ``API_KEY``): its
+  words contain the key's credential phrase and nothing random.
+
+Each is a rule about the shape of the text, never a list of values seen.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+
+from secretsync._lazyre import lazy_compile
+from secretsync.placeholders import vocabulary as vocab
+from secretsync.placeholders import words
+from secretsync.placeholders.verdict import Classification, placeholder
+
+__all__ = ["boolean", "non_value"]
+
+_BOOLEANS = frozenset(("true", "false", "yes", "no"))
+#: Function words of the languages people write configuration comments in: the mark of a
+#: sentence, which a passphrase of chosen words lacks.
+_FUNCTION_WORDS = frozenset(
+    "the a an your my our for of to here this that with from is be will should must "
+    "de del la le les el los las un una des du et y o ou ici aqui aquí para por su sus tu "
+    "votre vos ton ta notre der die das den dem ein eine und oder hier ihr ihre ihren dein "
+    "il lo gli di per da qui il tuo tua vostro het een en voor van uw je jouw och för din "
+    "ditt att på і и в для ваш ваша ваше свой здесь тут это или".split()
+)
+_WORD = lazy_compile(r"[^\W\d_]+")
+_PLAIN = lazy_compile(r"[A-Za-z0-9_.-]+")
+_UPPER_NAME = lazy_compile(r"[A-Z][A-Z0-9]+(?:_[A-Z][A-Z0-9]+){2,}")
+_CREDENTIAL_WORDS = frozenset(
+    "password passwd pass pwd secret token key apikey credential credentials".split()
+)
+_COUNTING_DOWN = ("9876543210", "0987654321", "zyxwvutsrqponmlkjihgfedcba", "poiuytrewq")
+
+
+def boolean(lower: str) -> Classification | None:
+    """``true``/``false`` where a secret belongs: a flag, not a value."""
+    if lower in _BOOLEANS:
+        return placeholder("non-value", "a boolean word stands where a secret belongs")
+    return None
+
+
+def non_value(text: str, key_tokens: frozenset[str], key: str | None) -> Classification | None:
+    """The first rule of the module docstring that ``text`` meets, or None."""
+    if " " in text and _sentence(text):
+        return placeholder("description", "a sentence describing the value, not the value")
+    if "_" in text and _UPPER_NAME.fullmatch(text):
+        return placeholder("type-name", "a name in capitals stands where the value belongs")
+    if not text.isalnum() and _leet_vocabulary(text):
+        return placeholder("generic-words", "credential words in leetspeak, not a choice")
+    if text.isalnum() and len(text) >= 6 and _counting_down(text.lower()):
+        return placeholder("sequential", "a run of characters counting down")
+    if key and _PLAIN.fullmatch(text) and _names_itself(text, key):
+        return placeholder("self-described", "the value spells out what it is for")
+    return None
+
+
+def _sentence(text: str) -> bool:
+    found = _WORD.findall(text)
+    if len(found) < 3 or len(text) > 300:
+        return False
+    letters = sum(len(w) for w in found)
+    if letters * 10 < len(text.replace(" ", "")) * 7:
+        return False  # mostly digits and symbols: a key with spaces, not prose
+    lowered = [w.lower() for w in found]
+    if any(w in _FUNCTION_WORDS for w in lowered):
+        return True
+    non_ascii = sum(1 for w in found if len(w) >= 3 and not w.isascii() and _letters(w))
+    return non_ascii >= 2 or text.rstrip()[-1:] in ".!?:…"
+
+
+def _letters(word: str) -> bool:
+    return all(unicodedata.category(c).startswith("L") for c in word)
+
+
+def _leet_vocabulary(text: str) -> bool:
+    """``StrongP@ssw0rd!``: with leet read back and symbols dropped, vocabulary words only,
+    one of them a credential word."""
+    if len(text) > 32 or not any(c.isalpha() for c in text):
+        return False
+    plain = "".join(c for c in text.lower().translate(vocab.LEET) if c.isalpha())
+    if len(plain) < 6:
+        return False
+    if not (plain in vocab.VOCABULARY or words.segmentable(plain)):
+        return False
+    return any(w in plain for w in ("password", "passwd", "secret", "passw"))
+
+
+def _counting_down(lower: str) -> bool:
+    return any(lower in run for run in _COUNTING_DOWN)
+
+
+def _names_itself(text: str, key: str) -> bool:
+    """The key's credential phrase (``api key``, ``token``) among plain words and digits."""
+    key_words = [t for t in words.tokens(key) if t != "\0"]
+    if not key_words or key_words[-1] not in _CREDENTIAL_WORDS:
+        return False
+    phrase = key_words[-2:] if key_words[-1] == "key" and len(key_words) >= 2 else key_words[-1:]
+    found = list(words.tokens(text))
+    if len(found) < len(phrase) + 1 or "\0" in found:
+        return False
+    for token in found:
+        if not ((token.isalpha() and len(token) <= 14) or (token.isdigit() and len(token) <= 4)):
+            return False
+    span = len(phrase)
+    return any(found[i : i + span] == phrase for i in range(len(found) - span + 1))
