@@ -135,7 +135,7 @@ def classify(value: str, key: str | None = None) -> Classification:
         return _ph("null-like", "a null-like word stands in for a value")
     if lower in vocab.DIRECTIVES:
         return _ph("directive", "asks for a value to be generated instead of being one")
-    flag = nonvalues.boolean(lower)
+    flag = nonvalues.boolean(lower, key)
     if flag is not None:
         return flag
     if text.startswith("-----BEGIN"):

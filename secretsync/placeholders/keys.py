@@ -32,8 +32,6 @@ _GLUE_HEADS = vocab.wordset(
     "cookie csrf node sec"
 )
 _GLUE_TAILS = ("password", "passwd", "pass", "pwd", "secret", "token", "apikey", "key")
-#: ``PUBLIC_KEY``, ``STRIPE_PUBLISHABLE_KEY``: the public half of a key pair, by design.
-_PUBLIC_HALF = frozenset(("public", "publishable", "pub"))
 
 
 def _glued(token: str) -> bool:
@@ -49,13 +47,13 @@ def looks_secret_bearing_key(key: str) -> bool:
     """Whether a key name (``STRIPE_SECRET_KEY``, ``apiKey``, ``PGPASSWORD``) suggests it
     holds a secret.
 
-    Words glued into one (``DBPASS``) count; a key marked public still counts when it names
-    a password, secret or token (``NEXT_PUBLIC_ADMIN_PASSWORD``): only the public half of
-    a key pair (``PUBLIC_KEY``, ``PUBLISHABLE_KEY``) is public by design.
+    Words glued into one (``DBPASS``) count, and so does a key marked public
+    (``NEXT_PUBLIC_ADMIN_PASSWORD``, ``STRIPE_PUBLISHABLE_KEY``): a placeholder there
+    breaks the deploy as surely.
     """
     tokens = [t for t in words.tokens(key) if t != "\0"]
     if not tokens or tokens[-1] in _NOT_A_SECRET_TAIL:
         return False
-    if len(tokens) >= 2 and tokens[-1] in ("key", "keys") and tokens[-2] in _PUBLIC_HALF:
-        return False
+    if tokens[-2:] == ["public", "key"]:
+        return False  # the public half of a key pair (a PEM, a VAPID key): public by design
     return any(t in _SECRET_KEY_WORDS or _glued(t) for t in tokens)

@@ -36,7 +36,8 @@ _FUNCTION_WORDS = frozenset(
     "ditt att på і и в для ваш ваша ваше свой здесь тут это или".split()
 )
 _WORD = lazy_compile(r"[^\W\d_]+")
-_PLAIN = lazy_compile(r"[A-Za-z0-9_.-]+")
+#: Words joined by separators (``carbon-tracker-api-key``), not a PascalCase type name.
+_SEPARATED = lazy_compile(r"[A-Za-z0-9]+(?:[_.-][A-Za-z0-9]+)+")
 _UPPER_NAME = lazy_compile(r"[A-Z][A-Z0-9]+(?:_[A-Z][A-Z0-9]+){2,}")
 _CREDENTIAL_WORDS = frozenset(
     "password passwd pass pwd secret token key apikey credential credentials".split()
@@ -44,9 +45,12 @@ _CREDENTIAL_WORDS = frozenset(
 _COUNTING_DOWN = ("9876543210", "0987654321", "zyxwvutsrqponmlkjihgfedcba", "poiuytrewq")
 
 
-def boolean(lower: str) -> Classification | None:
-    """``true``/``false`` where a secret belongs: a flag, not a value."""
-    if lower in _BOOLEANS:
+def boolean(lower: str, key: str | None) -> Classification | None:
+    """``true``/``false`` under a key that names a secret: a flag, not a value (without
+    a key it may be any setting's value)."""
+    from secretsync.placeholders.keys import looks_secret_bearing_key
+
+    if lower in _BOOLEANS and key and looks_secret_bearing_key(key):
         return placeholder("non-value", "a boolean word stands where a secret belongs")
     return None
 
@@ -55,33 +59,61 @@ def non_value(text: str, key_tokens: frozenset[str], key: str | None) -> Classif
     """The first rule of the module docstring that ``text`` meets, or None."""
     if " " in text and _sentence(text):
         return placeholder("description", "a sentence describing the value, not the value")
-    if "_" in text and _UPPER_NAME.fullmatch(text):
+    if "_" in text and _UPPER_NAME.fullmatch(text) and _all_words(text):
         return placeholder("type-name", "a name in capitals stands where the value belongs")
     if not text.isalnum() and _leet_vocabulary(text):
         return placeholder("generic-words", "credential words in leetspeak, not a choice")
     if text.isalnum() and len(text) >= 6 and _counting_down(text.lower()):
         return placeholder("sequential", "a run of characters counting down")
-    if key and _PLAIN.fullmatch(text) and _names_itself(text, key):
+    if key and _SEPARATED.fullmatch(text) and _names_itself(text, key):
         return placeholder("self-described", "the value spells out what it is for")
     return None
 
 
 def _sentence(text: str) -> bool:
-    found = _WORD.findall(text)
-    if len(found) < 3 or len(text) > 300:
+    """Whitespace-separated words of letters, most of the value, with a mark of prose."""
+    if len(text) > 300 or any(c in _NOT_PROSE for c in text):
         return False
-    letters = sum(len(w) for w in found)
-    if letters * 10 < len(text.replace(" ", "")) * 7:
-        return False  # mostly digits and symbols: a key with spaces, not prose
-    lowered = [w.lower() for w in found]
-    if any(w in _FUNCTION_WORDS for w in lowered):
+    parts = text.split()
+    if len(parts) < 3:
+        return False
+    clean = [p.strip(_PUNCTUATION) for p in parts]
+    found = [w for w in clean if w and _letters(w.replace("-", "").replace("'", ""))]
+    if len(found) < 3 or len(found) * 4 < len(parts) * 3:
+        return False
+    if any(w.lower() in _FUNCTION_WORDS for w in found):
         return True
-    non_ascii = sum(1 for w in found if len(w) >= 3 and not w.isascii() and _letters(w))
+    non_ascii = sum(1 for w in found if len(w) >= 3 and not w.isascii())
     return non_ascii >= 2 or text.rstrip()[-1:] in ".!?:…"
 
 
+_NOT_PROSE = frozenset("=\"{}[]<>$%|\\/@#&*+^~`;")
+_PUNCTUATION = ".,:!?¿¡()…\"'«»"
+
+
 def _letters(word: str) -> bool:
-    return all(unicodedata.category(c).startswith("L") for c in word)
+    return bool(word) and all(unicodedata.category(c).startswith("L") for c in word)
+
+
+def _all_words(text: str) -> bool:
+    """Every part of an ``UPPER_SNAKE`` value is vocabulary (``BASE64_ENCODED_CONFIG``),
+    which a random run of capitals with underscores is not."""
+    for part in text.lower().split("_"):
+        letters = part.rstrip("0123456789")
+        if letters in vocab.VOCABULARY or part in vocab.VOCABULARY:
+            continue
+        if len(letters) >= 4 and (words.segmentable(letters) or _inflected(letters)):
+            continue
+        return False
+    return True
+
+
+def _inflected(word: str) -> bool:
+    """``encoded``, ``keys``: a vocabulary word with an inflection."""
+    for ending in ("ed", "d", "s", "es", "ing"):
+        if word.endswith(ending) and word[: -len(ending)] in vocab.VOCABULARY:
+            return True
+    return False
 
 
 def _leet_vocabulary(text: str) -> bool:

@@ -47,7 +47,7 @@ REFERENCE_RULES: tuple[tuple[str, str, str], ...] = (
     (
         # Argo CD: `$oidc.keycloak.clientSecret` (a key of argocd-secret) or
         # `$my-secret:oidc.clientSecret` (a key of another Secret)
-        r"\$[a-z0-9][a-z0-9-]*(?:\.[A-Za-z0-9_-]+)+|\$[a-z0-9][a-z0-9.-]*:[A-Za-z0-9_.-]+",
+        r"\$[a-z0-9][a-z0-9-]*(?:\.[A-Za-z0-9_-]+)+|\$(?!env:)[a-z0-9][a-z0-9.-]*:[A-Za-z0-9_.-]+",
         "reference:kubernetes",
         "an Argo CD reference to a key of a Kubernetes Secret",
     ),
