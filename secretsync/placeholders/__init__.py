@@ -68,7 +68,8 @@ placeholders (:mod:`.nonvalues`); Argo CD ``$secret:key`` references and store s
 marked stand-in (``/v2/YOUR_API_KEY``), or whose password is its user name plus digits, is a
 placeholder; ``adminSecret: keycloak-admin-secret`` names a Secret.
 
-The rule modules: :mod:`.vocabulary` (word lists), :mod:`.nonvalues` (non-values), :mod:`.words` (reading a value as words),
+The rule modules: :mod:`.vocabulary` (word lists), :mod:`.nonvalues` (non-values),
+:mod:`.words` (reading a value as words),
 :mod:`.patterns` (templates, references, vendor examples), :mod:`.pointers` (the grammar of
 pointers to secret stores), :mod:`.vendors` (provider prefixes, documented keys, URLs, PEM),
 :mod:`.fields` (JSON and inline credential fields), :mod:`.connstrings` (``Name=value;``
@@ -205,10 +206,7 @@ def classify(value: str, key: str | None = None) -> Classification:
         or _shape(text, key, key_tokens)
     )
     return (
-        found
-        or nonvalues.non_value(text, key_tokens, key)
-        or _last_shapes(text)
-        or _secret(text)
+        found or nonvalues.non_value(text, key_tokens, key) or _last_shapes(text) or _secret(text)
     )
 
 

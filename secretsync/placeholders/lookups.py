@@ -70,7 +70,9 @@ def lookup(text: str, key: str | None) -> Classification | None:
     return None
 
 
-_SECRET_WORDS = vocab.wordset("secret secrets password passwords key keys token credentials creds tls")
+_SECRET_WORDS = vocab.wordset(
+    "secret secrets password passwords key keys token credentials creds tls"
+)
 #: How Secret objects' names end: ``...-secret``, ``...-credentials``, ``...-tls``.
 _OBJECT_TAILS = vocab.wordset("secret secrets credentials creds tls auth")
 

@@ -25,22 +25,27 @@ from secretsync.placeholders.verdict import Classification, placeholder
 
 __all__ = ["boolean", "non_value"]
 
+
+def _words(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
 _BOOLEANS = frozenset(("true", "false", "yes", "no"))
 #: Function words of the languages people write configuration comments in: the mark of a
 #: sentence, which a passphrase of chosen words lacks.
-_FUNCTION_WORDS = frozenset(
+_FUNCTION_WORDS = _words(
     "the a an your my our for of to here this that with from is be will should must "
     "de del la le les el los las un una des du et y o ou ici aqui aquí para por su sus tu "
     "votre vos ton ta notre der die das den dem ein eine und oder hier ihr ihre ihren dein "
     "il lo gli di per da qui il tuo tua vostro het een en voor van uw je jouw och för din "
-    "ditt att på і и в для ваш ваша ваше свой здесь тут это или".split()
+    "ditt att på і и в для ваш ваша ваше свой здесь тут это или"
 )
 _WORD = lazy_compile(r"[^\W\d_]+")
 #: Words joined by separators (``carbon-tracker-api-key``), not a PascalCase type name.
 _SEPARATED = lazy_compile(r"[A-Za-z0-9]+(?:[_.-][A-Za-z0-9]+)+")
 _UPPER_NAME = lazy_compile(r"[A-Z][A-Z0-9]+(?:_[A-Z][A-Z0-9]+){2,}")
-_CREDENTIAL_WORDS = frozenset(
-    "password passwd pass pwd secret token key apikey credential credentials".split()
+_CREDENTIAL_WORDS = _words(
+    "password passwd pass pwd secret token key apikey credential credentials"
 )
 _COUNTING_DOWN = ("9876543210", "0987654321", "zyxwvutsrqponmlkjihgfedcba", "poiuytrewq")
 
@@ -87,7 +92,7 @@ def _sentence(text: str) -> bool:
     return non_ascii >= 2 or text.rstrip()[-1:] in ".!?:…"
 
 
-_NOT_PROSE = frozenset("=\"{}[]<>$%|\\/@#&*+^~`;")
+_NOT_PROSE = frozenset('="{}[]<>$%|\\/@#&*+^~`;')
 _PUNCTUATION = ".,:!?¿¡()…\"'«»"
 
 

@@ -145,9 +145,13 @@ def _marked_segment(rest: str) -> bool:
         if segment[0] == "<" and segment[-1] == ">":
             return True
         found = [t for t in words.tokens(segment) if t != "\0"]
-        if len(found) >= 2 and all(t.isalpha() for t in found):
-            if any(t in vocab.MARKERS for t in found) and found[0] != "example":
-                return True
+        if (
+            len(found) >= 2
+            and all(t.isalpha() for t in found)
+            and any(t in vocab.MARKERS for t in found)
+            and found[0] != "example"
+        ):
+            return True
     return False
 
 

@@ -284,9 +284,7 @@ def _secret_maps(doc: Any) -> dict[int, int]:
 
     if not isinstance(doc, yaml.MappingNode):
         return {}
-    fields = {
-        k.value: v for k, v in doc.value if isinstance(k, yaml.ScalarNode) and k.value
-    }
+    fields = {k.value: v for k, v in doc.value if isinstance(k, yaml.ScalarNode) and k.value}
     kind = fields.get("kind")
     if not isinstance(kind, yaml.ScalarNode) or kind.value != "Secret":
         return {}

@@ -14,6 +14,11 @@ from pathlib import PurePosixPath
 
 __all__ = ["TOOL_TEMPLATES", "rendered_templates"]
 
+
+def _words(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
 #: Classifier kinds (``template:<name>``) that some tool fills in.
 TOOL_TEMPLATES = frozenset(
     f"template:{name}"
@@ -34,20 +39,20 @@ _ALL = TOOL_TEMPLATES
 #: left-over markup, as before.
 _IN_CODE = TOOL_TEMPLATES - {"template:erb"}
 #: Suffixes of files that exist to be rendered by a template engine.
-_TEMPLATE_SUFFIXES = frozenset(
+_TEMPLATE_SUFFIXES = _words(
     ".j2 .jinja .jinja2 .tpl .tmpl .gotmpl .mustache .hbs .handlebars .liquid .erb .ctmpl"
-    " .njk .twig .in .gtpl".split()
+    " .njk .twig .in .gtpl"
 )
 #: Folders whose files a tool renders: a Helm chart's or an Ansible role's ``templates/``,
 #: a Backstage/cookiecutter skeleton.
-_TEMPLATE_DIRS = frozenset("templates template _templates skeleton".split())
-_CI_FILES = frozenset(
+_TEMPLATE_DIRS = _words("templates template _templates skeleton")
+_CI_FILES = _words(
     ".gitlab-ci.yml azure-pipelines.yml azure-pipelines.yaml bitbucket-pipelines.yml"
-    " jenkinsfile .drone.yml .travis.yml cloudbuild.yaml cloudbuild.yml buildspec.yml".split()
+    " jenkinsfile .drone.yml .travis.yml cloudbuild.yaml cloudbuild.yml buildspec.yml"
 )
-_SHELL_SUFFIXES = frozenset(".sh .bash .zsh .ksh .mk .ps1".split())
-_SHELL_NAMES = frozenset("makefile gnumakefile dockerfile containerfile justfile".split())
-_CONFIGPARSER_SUFFIXES = frozenset(".ini .cfg .conf".split())
+_SHELL_SUFFIXES = _words(".sh .bash .zsh .ksh .mk .ps1")
+_SHELL_NAMES = _words("makefile gnumakefile dockerfile containerfile justfile")
+_CONFIGPARSER_SUFFIXES = _words(".ini .cfg .conf")
 
 
 @lru_cache(maxsize=1024)
@@ -70,8 +75,10 @@ def rendered_templates(path: str, fmt: str) -> frozenset[str]:
         kinds |= {"template:github-actions", "template:command"}
     if name in _CI_FILES or (".circleci" in parts and name.startswith("config.")):
         kinds.add("template:command")
-    if pure.suffix.lower() in _SHELL_SUFFIXES or name in _SHELL_NAMES or name.startswith(
-        "dockerfile."
+    if (
+        pure.suffix.lower() in _SHELL_SUFFIXES
+        or name in _SHELL_NAMES
+        or name.startswith("dockerfile.")
     ):
         kinds |= {"template:command", "template:braces"}
     if pure.suffix.lower() in _CONFIGPARSER_SUFFIXES:

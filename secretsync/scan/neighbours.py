@@ -16,10 +16,15 @@ from secretsync.placeholders import words
 
 __all__ = ["NAME_TAILS", "derived_from_names", "names_of"]
 
+
+def _words(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
 #: The last word of a key whose value names the block (not a credential).
-NAME_TAILS = frozenset(
+NAME_TAILS = _words(
     "user username usr login name db database dbname schema namespace service image app"
-    " appname project realm container vhost".split()
+    " appname project realm container vhost"
 )
 #: Role words people glue to a name to make a default (``pizzauser``, ``stratumdb``).
 _ROLE_WORDS = (

@@ -53,6 +53,11 @@ __all__ = [
     "scan_text",
 ]
 
+
+def _words(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
 MAX_FILE_BYTES = 1024 * 1024
 RULES = ("placeholder", "empty-value", "hardcoded-secret")
 _SUPPRESS = lazy_compile(r"secretsync:\s*ignore\b")
@@ -66,15 +71,15 @@ _FILLED_BY_TOOLS = rendered_templates("x.py", "code")
 #: Formats whose files are deployed configuration: an empty credential there is a finding.
 _CONFIG_FORMATS = frozenset(("env", "yaml", "json", "toml"))
 #: Last words of keys whose value is a locator that may carry a credential.
-_LOCATOR_TAILS = frozenset(
+_LOCATOR_TAILS = _words(
     "url urls uri uris dsn conn connection connstr connectionstring webhook hook broker "
-    "backend endpoint addr address server".split()
+    "backend endpoint addr address server"
 )
 #: Keys of a Kubernetes Secret that name or locate rather than authenticate.
-_SECRET_DOC_PLAIN = NAME_TAILS | frozenset(
+_SECRET_DOC_PLAIN = NAME_TAILS | _words(
     "host hostname port region id email mail domain bucket account org organization tenant "
     "crt cert certificate ca version env environment mode level origin origins from to "
-    "number phone sid path file dir timeout ttl type enabled".split()
+    "number phone sid path file dir timeout ttl type enabled"
 )
 _KUBE_VARIABLE = lazy_compile(r"\$\([A-Za-z_][A-Za-z0-9_.]*\)")
 _DEFAULTED = lazy_compile(r"\$\{([A-Za-z_][A-Za-z0-9_.]*)(:-|-|:(?![?+=-]))([^{}]*)\}")
@@ -310,12 +315,7 @@ def judge(
         return "placeholder", verdict.kind, f"{name} holds a placeholder: {verdict.reason}"
     if verdict.verdict is not Verdict.SECRET:
         return None
-    if (
-        role == "secret"
-        and names
-        and not fakes_expected
-        and derived_from_names(judged, names)
-    ):
+    if role == "secret" and names and not fakes_expected and derived_from_names(judged, names):
         message = f"{name} holds a placeholder: a default made from its block's own name"
         return "placeholder", "neighbour-name", message
     provider = detect(judged)
