@@ -85,7 +85,7 @@ def _object_name(text: str) -> bool:
     parts = [t for t in words.tokens(text) if t != "\0"]
     if len(parts) < 2 or parts[-1] not in _OBJECT_TAILS:
         return False
-    if any(t in vocab.MARKERS for t in parts):
+    if any(t in vocab.MARKERS and t not in _SECRET_WORDS for t in parts):
         return False  # your-client-secret: a stand-in, not an object's name
     return not all(t in _SECRET_WORDS for t in parts)
 

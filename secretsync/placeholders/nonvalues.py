@@ -31,6 +31,11 @@ def _words(text: str) -> frozenset[str]:
 
 
 _BOOLEANS = frozenset(("true", "false", "yes", "no"))
+#: Keys whose value is the secret itself (``DB_PASSWORD``), not a switch about credentials
+#: (``CORS_CREDENTIALS=true``, ``withCredentials``).
+_VALUE_NOUNS = frozenset(
+    ("password", "passwd", "pass", "pwd", "secret", "token", "key", "apikey", "dsn", "passphrase")
+)
 #: Function words of the languages people write configuration comments in: the mark of a
 #: sentence, which a passphrase of chosen words lacks.
 _FUNCTION_WORDS = _words(
@@ -53,9 +58,10 @@ _COUNTING_DOWN = ("9876543210", "0987654321", "zyxwvutsrqponmlkjihgfedcba", "poi
 def boolean(lower: str, key: str | None) -> Classification | None:
     """``true``/``false`` under a key that names a secret: a flag, not a value (without
     a key it may be any setting's value)."""
-    from secretsync.placeholders.keys import looks_secret_bearing_key
-
-    if lower in _BOOLEANS and key and looks_secret_bearing_key(key):
+    if lower not in _BOOLEANS or not key:
+        return None
+    last = [t for t in words.tokens(key) if t != "\0"][-1:]
+    if last and last[0] in _VALUE_NOUNS:
         return placeholder("non-value", "a boolean word stands where a secret belongs")
     return None
 
@@ -101,9 +107,13 @@ def _letters(word: str) -> bool:
 
 
 def _all_words(text: str) -> bool:
-    """Every part of an ``UPPER_SNAKE`` value is vocabulary (``BASE64_ENCODED_CONFIG``),
+    """Every part of an ``UPPER_SNAKE`` value is vocabulary (``BASE64_ENCODED_CONFIG``), or
+    pronounceable parts end in a credential word (``EVENT_HUB_CONNECTION_STRING``): a name,
     which a random run of capitals with underscores is not."""
-    for part in text.lower().split("_"):
+    parts = text.lower().split("_")
+    if parts[-1] in _NAME_TAILS and all(_pronounceable(p) for p in parts):
+        return True
+    for part in parts:
         letters = part.rstrip("0123456789")
         if letters in vocab.VOCABULARY or part in vocab.VOCABULARY:
             continue
@@ -111,6 +121,20 @@ def _all_words(text: str) -> bool:
             continue
         return False
     return True
+
+
+_NAME_TAILS = frozenset(("key", "secret", "token", "password", "string", "credentials"))
+_VOWELS = frozenset("aeiouy")
+_CONSONANT_RUN4 = lazy_compile(r"[b-df-hj-np-tv-xz]{4}")
+
+
+def _pronounceable(part: str) -> bool:
+    return (
+        2 <= len(part) <= 14
+        and part.isalpha()
+        and bool(_VOWELS & set(part))
+        and _CONSONANT_RUN4.search(part) is None
+    )
 
 
 def _inflected(word: str) -> bool:

@@ -87,6 +87,11 @@ _URL_USERINFO = lazy_compile(r"[A-Za-z][A-Za-z0-9+.-]*://[^/\s@]*:[^/\s@]+@")
 _URL_QUERY_CREDENTIAL = lazy_compile(
     r"(?i)[?&](?:password|passwd|pwd|pass|secret|token|api_?key|access_?token|key|sig)=[^&\s]"
 )
+#: ``Name=value;`` connection strings (ADO.NET, Azure) with a credential or emulator field.
+_CONNSTRING_CREDENTIAL = lazy_compile(
+    r"(?i)(?:^|;)\s*(?:password|pwd|accountkey|sharedaccesskey|sharedaccesssignature"
+    r"|usedevelopmentstorage|endpoint\s*=\s*sb)\s*[=:]"
+)
 _JSON_CREDENTIAL = lazy_compile(
     r"""(?i)["'](?:password|passwd|private_key|client_secret|secret|token|auth|api_?key)["']\s*:"""
 )
@@ -304,6 +309,8 @@ def judge(
             return None
         if role == "locator" and not _locator_placeholder(judged, verdict.kind):
             return None
+        if role == "weak" and (in_code or not _marked(judged, verdict.kind)):
+            return None
         if in_code and _code_noise(judged, verdict.kind):
             return None
         if fallback is not None:
@@ -339,6 +346,8 @@ def _role(key: str, in_secret: bool) -> str | None:
     tokens = [t for t in words.tokens(key) if t != "\0"]
     if not tokens:
         return None
+    if key.strip("_$").lower() in _AMBIGUOUS_ALONE:
+        return "secret" if in_secret else "weak"
     if any(t in ("dockerconfigjson", "dockercfg", "htpasswd") for t in tokens):
         return "secret"
     if tokens[-1] in _LOCATOR_TAILS or (tokens[-1] == "string" and "connection" in tokens):
@@ -353,8 +362,15 @@ def _carries_credential(value: str) -> bool:
     fields: a credential whatever the key it sits under."""
     if "://" in value and (_URL_USERINFO.search(value) or _URL_QUERY_CREDENTIAL.search(value)):
         return True
+    if "=" in value and _CONNSTRING_CREDENTIAL.search(value) is not None:
+        return True
     head = value.lstrip()[:1]
     return head == "{" and _JSON_CREDENTIAL.search(value) is not None
+
+
+_LOCATOR_KINDS = frozenset(
+    ("default-credentials-url", "url-placeholder", "self-named", "type-name")
+)
 
 
 def _locator_placeholder(value: str, kind: str) -> bool:
@@ -363,11 +379,27 @@ def _locator_placeholder(value: str, kind: str) -> bool:
     it is a bare host name that happens to read as a word (``redis``)."""
     from secretsync.placeholders import vocabulary, words
 
-    if kind.startswith("template:") or kind in ("default-credentials-url", "url-placeholder"):
+    if kind.startswith("template:") or kind in _LOCATOR_KINDS:
         return True
     if "://" in value:
         return _carries_credential(value)
     return any(t in vocabulary.MARKERS for t in words.tokens(value))
+
+
+def _marked(value: str, kind: str) -> bool:
+    """``key: <your token>``: a bare ``key`` (or ``pass``, ``auth``) in a configuration
+    file is judged only by a placeholder that says so (a marker word, a template, a hole);
+    ``key: rootPassword`` in a Kubernetes ``secretKeyRef`` names a key, it is not one."""
+    from secretsync.placeholders import vocabulary, words
+
+    if kind.startswith("template:") or kind in ("padding", "instruction", "description"):
+        return True
+    return any(
+        t in vocabulary.MARKERS and t not in _CREDENTIAL_WORDS for t in words.tokens(value)
+    )
+
+
+_CREDENTIAL_WORDS = frozenset(("secret", "password", "passwd", "pass", "key", "token"))
 
 
 def _rendered(kind: str, value: str, renders: frozenset[str], yaml_file: bool) -> bool:
