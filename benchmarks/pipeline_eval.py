@@ -173,13 +173,11 @@ def score_rendered(name: str, rows: Sequence[dict[str, str]]) -> list[Score]:
         folder = Path(tmp)
         (folder / ".env.production").write_text(env_text, encoding="utf-8")
         (folder / "docker-compose.prod.yml").write_text(compose_text, encoding="utf-8")
-        found = _rules_by_line(
-            _scan_json(folder, [".env.production", "docker-compose.prod.yml"])
-        )
+        found = _rules_by_line(_scan_json(folder, [".env.production", "docker-compose.prod.yml"]))
     scores = []
     for file, at in ((".env.production", env_at), ("docker-compose.prod.yml", compose_at)):
         score = Score(f"scan, rendered {file.split('.')[0] or 'env'}: {name}")
-        for row, line in zip(rows, at):
+        for row, line in zip(rows, at, strict=True):
             score.add(row["label"], found.get((file, line), set()))
         scores.append(score)
     return scores
@@ -211,7 +209,7 @@ def score_audit(name: str, rows: Sequence[dict[str, str]]) -> Score:
     emu = Emulator()
     definition = EscDefinition.parse("values: {}\n")
     lines = [_MAP_HEAD]
-    for secret, row in zip(names, rows):
+    for secret, row in zip(names, rows, strict=True):
         lines.append(f"  {secret}:\n    category: app\n")
         path = f"app.{secret.lower()}"
         definition.set_secret(path, row["value"])
@@ -243,7 +241,7 @@ def score_audit(name: str, rows: Sequence[dict[str, str]]) -> Score:
         if finding.get("secret") and finding["rule"] in REPORTED:
             by_secret.setdefault(finding["secret"], set()).add(finding["rule"])
     score = Score(f"audit, values in ESC: {name}")
-    for secret, row in zip(names, rows):
+    for secret, row in zip(names, rows, strict=True):
         score.add(row["label"], by_secret.get(secret, set()))
     return score
 

@@ -59,8 +59,8 @@ _CODE_SUFFIXES = frozenset(_CODE_SUFFIX_TEXT.split())
 def format_of(name: str) -> str:
     """The extractor for a file name or path: env, yaml, json, toml, code or text."""
     lower = name.replace("\\", "/").rsplit("/", 1)[-1].lower()
-    if lower == ".env" or lower.startswith(".env.") or lower.endswith(".env"):
-        return "env"
+    if lower == ".env" or lower.startswith(".env.") or lower.endswith((".env", ".tfvars")):
+        return "env"  # Terraform variable files are `name = "value"` lines too
     suffix = lower[lower.rfind(".") :] if "." in lower else ""
     if suffix in (".yaml", ".yml"):
         return "yaml"
@@ -162,7 +162,9 @@ def _code(text: str) -> Iterator[Candidate]:
 _LINE_VALUE = lazy_compile(
     r"""(?:^|(?<=\r))[ \t]*(?:export[ \t]+|ENV[ \t]+|ARG[ \t]+|set[ \t]+|-[ \t]+)?"""
     r"""(?P<key>[A-Za-z_][\w.-]*)[ \t]*(?:=|:(?!//))[ \t]*"""
-    r"""(?:"(?P<dq>(?:[^"\\\n\r]|\\.)*)"|'(?P<sq>[^'\n\r]*)'|(?P<bare>[^\s#;"'][^\s;]*)"""
+    r"""(?:"(?P<dq>(?:[^"\\\n\r]|\\.)*)"|'(?P<sq>[^'\n\r]*)'"""
+    # a bare value is a word, or a whole {{ ... }} / ${{ ... }} template up to its braces
+    r"""|(?P<bare>\{\{[^\n\r]*?\}\}|\$\{\{[^\n\r]*?\}\}|[^\s#;"'][^\s;]*)"""
     r"""|(?P<empty>)(?=[ \t]*(?:\#|\r?$)))""",
     re.MULTILINE,
 )

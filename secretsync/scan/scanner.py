@@ -379,7 +379,7 @@ def _locator_placeholder(value: str, kind: str) -> bool:
     it is a bare host name that happens to read as a word (``redis``)."""
     from secretsync.placeholders import vocabulary, words
 
-    if kind.startswith("template:") or kind in _LOCATOR_KINDS:
+    if kind.startswith(("template:", "provider-placeholder:")) or kind in _LOCATOR_KINDS:
         return True
     if "://" in value:
         return _carries_credential(value)
@@ -394,9 +394,7 @@ def _marked(value: str, kind: str) -> bool:
 
     if kind.startswith("template:") or kind in ("padding", "instruction", "description"):
         return True
-    return any(
-        t in vocabulary.MARKERS and t not in _CREDENTIAL_WORDS for t in words.tokens(value)
-    )
+    return any(t in vocabulary.MARKERS and t not in _CREDENTIAL_WORDS for t in words.tokens(value))
 
 
 _CREDENTIAL_WORDS = frozenset(("secret", "password", "passwd", "pass", "key", "token"))
