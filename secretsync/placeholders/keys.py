@@ -11,7 +11,7 @@ from secretsync.placeholders import words
 _SECRET_KEY_WORDS = vocab.wordset(
     "key keys token secret secrets password passwd pwd pass passphrase credential credentials "
     "private auth dsn apikey secretkey accesskey privatekey authtoken accesstoken clientsecret "
-    "sessionkey signingkey pat salt pepper"
+    "sessionkey signingkey pat pepper"
 )
 _NOT_A_SECRET_TAIL = vocab.wordset(
     "url uri endpoint path file dir name type length len ttl expiry expires header hdr "
