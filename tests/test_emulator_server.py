@@ -103,11 +103,20 @@ def test_truncated_answers_with_and_without_body(
     assert secretsync_emulator.state()["github"]["secrets"][0]["value"] == "v"
 
 
-def test_latency_over_the_socket(secretsync_emulator: Emulator, client: httpx.Client) -> None:
+def test_latency_over_the_socket(
+    secretsync_emulator: Emulator, client: httpx.Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    slept: list[float] = []
+    real_sleep = time.sleep
+
+    def recording_sleep(seconds: float) -> None:  # the server thread's sleep, recorded
+        slept.append(seconds)
+        real_sleep(seconds)
+
+    monkeypatch.setattr(time, "sleep", recording_sleep)
     secretsync_emulator.set_faults(Faults(latency_ms=80))
-    started = time.monotonic()
     assert client.get(f"/orgs/{ORG}").status_code == 200
-    assert time.monotonic() - started >= 0.08
+    assert 0.08 in slept
 
 
 def test_binds_loopback_only_unless_told_otherwise() -> None:
@@ -139,6 +148,10 @@ def test_cli_prints_its_url_serves_and_exits_0_on_signal(stop_signal: signal.Sig
         url = line.split()[-1]
         port = int(url.rsplit(":", 1)[1])
         assert port > 0
+        assert proc.stdout.readline() == (
+            f"export SECRETSYNC_GITHUB_API_URL={url} SECRETSYNC_ESC_API_URL={url}/api/esc"
+            "  # any token works\n"
+        )
         answer = httpx.get(f"{url}/orgs/{ORG}/actions/secrets/public-key", headers=AUTH)
         assert answer.status_code == 200
         assert httpx.get(f"{url}/orgs/{ORG}/actions/secrets").status_code == 401
@@ -147,7 +160,7 @@ def test_cli_prints_its_url_serves_and_exits_0_on_signal(stop_signal: signal.Sig
     finally:
         proc.kill()
     assert proc.returncode == 0, err
-    assert out == ""  # the one line, nothing else on stdout
+    assert out == ""  # the two lines, nothing else on stdout
     assert "Traceback" not in err
     with socket.socket() as probe:
         assert probe.connect_ex(("127.0.0.1", port)) != 0  # the port is closed
@@ -253,3 +266,46 @@ def test_concurrent_writes_from_many_threads_all_land(
     with httpx.Client(base_url=secretsync_emulator_server.url, headers=AUTH) as client:
         used = client.get(f"/orgs/{ORG}").headers["x-ratelimit-used"]
     assert used == "42"  # every request counted once, none lost to a race
+
+
+def _raw(url: str, request: bytes) -> bytes:
+    host, port = url.removeprefix("http://").rsplit(":", 1)
+    with socket.create_connection((host, int(port)), timeout=10) as conn:
+        conn.sendall(request)
+        chunks = []
+        while chunk := conn.recv(65536):
+            chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def test_absolute_form_targets_are_answered_as_the_local_host_they_name(
+    secretsync_emulator: Emulator, secretsync_emulator_server: ServedEmulator
+) -> None:
+    """What a client sends when the emulator is its HTTP_PROXY (the GitHub CLI does)."""
+    for i in range(3):
+        secretsync_emulator.seed_github_secret(f"orgs/{ORG}", f"S{i}", "v")
+    answer = _raw(
+        secretsync_emulator_server.url,
+        b"GET http://api.github.localhost/api/v3/orgs/ai-cherry/actions/secrets?per_page=1 "
+        b"HTTP/1.1\r\nHost: api.github.localhost\r\nAuthorization: token t\r\n"
+        b"Connection: close\r\n\r\n",
+    )
+    head, _, body = answer.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 200")
+    assert b"<http://api.github.localhost/api/v3/orgs/ai-cherry/actions/secrets?" in head
+    assert b'"total_count": 3' in body
+    log = secretsync_emulator.request_log()[-1]
+    assert (log["path"], log["status"]) == ("/api/v3/orgs/ai-cherry/actions/secrets", 200)
+
+
+def test_absolute_form_for_another_host_is_refused_not_forwarded(
+    secretsync_emulator: Emulator, secretsync_emulator_server: ServedEmulator
+) -> None:
+    answer = _raw(
+        secretsync_emulator_server.url,
+        b"GET http://api.github.com/orgs/x HTTP/1.1\r\nHost: api.github.com\r\n"
+        b"Connection: close\r\n\r\n",
+    )
+    assert answer.startswith(b"HTTP/1.1 502")
+    assert b"not a proxy" in answer
+    assert secretsync_emulator.request_log() == []
