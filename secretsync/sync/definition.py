@@ -475,6 +475,26 @@ class EscDefinition:
         except (binascii.Error, UnicodeDecodeError):
             return None
 
+    def literal_value(self, path: str) -> tuple[str | None, str | None]:
+        """What ESC gives for ``path`` when it needs no other value: ``(value, None)``.
+
+        ``fn::secret`` literals are taken as written (ESC never unescapes them), sync's
+        Base64 form decoded, and a plain string read as ESC reads it (``$$`` is ``$``).
+        ``(None, why)`` when it holds something else ("an interpolation of other values",
+        "a number"...); ``(None, None)`` when the path is absent.
+        """
+        node = self._at(path)
+        if node is None:
+            return None, None
+        value = self.secret_value(path)
+        if value is None:
+            return None, self.unreadable(path)
+        if self._tree.is_map(node) or "$" not in value:
+            return value, None
+        if "${" in value.replace("$$", ""):
+            return None, "an interpolation of other values"
+        return value.replace("$$", "$"), None
+
     def is_canonical(self, path: str, value: str) -> bool:
         """True when ``path`` holds ``value`` in exactly the encoding sync would write."""
         node = self._at(path)
