@@ -46,6 +46,9 @@ class Redactor:
     def __init__(self, values: Iterable[str] = ()) -> None:
         self._needles: set[str] = set()
         self._ordered: list[str] = []
+        # add_secrets' values, judged only when one turns up in a text (most never do,
+        # and judging a thousand values costs a start-up that a sync cannot spare).
+        self._candidates: set[str] = set()
         self.add(values)
 
     def add(self, values: Iterable[str]) -> None:
@@ -64,20 +67,34 @@ class Redactor:
         would mangle every message and JSON document that holds the word. Callers pass
         only the values of sensitive secrets (``Secret.is_sensitive``).
         """
+        self._candidates.update(v for v in values if _credential_like(v))
+
+    def _judge_candidates(self, text: str) -> None:
+        """Move the candidates found in ``text`` into the needles, if they are credentials."""
+        found = [
+            value
+            for value in self._candidates
+            if any(form in text for form in _forms(value) if len(form) >= _MIN_REDACT_LEN)
+        ]
+        if not found:
+            return
         from secretsync.placeholders import Verdict, classify
 
         stand_ins = (Verdict.EMPTY, Verdict.PLACEHOLDER)
+        self._candidates.difference_update(found)
         # A reference-looking value ("$pass${word}") is still a credential when a sensitive
         # secret holds it: only stand-ins are left out.
-        self.add(v for v in values if _credential_like(v) and classify(v).verdict not in stand_ins)
+        self.add(v for v in found if classify(v).verdict not in stand_ins)
 
     def __bool__(self) -> bool:
-        return bool(self._needles)
+        return bool(self._needles or self._candidates)
 
     def __repr__(self) -> str:
-        return f"Redactor({len(self._needles)} values)"
+        return f"Redactor({len(self._needles) + len(self._candidates)} values)"
 
     def redact(self, text: str) -> str:
+        if self._candidates:
+            self._judge_candidates(text)
         for needle in self._ordered:
             if needle in text:
                 text = text.replace(needle, MASK)
