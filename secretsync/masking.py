@@ -8,6 +8,7 @@ the CLI runs every line it prints through one that knows the values of this run.
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Iterable
 
@@ -24,10 +25,16 @@ _MIN_SECRET_LEN = 8
 
 def fingerprint(value: str, *, key: bytes | None = None) -> str:
     """A short tag that changes when the value changes: ``fp:1a2b3c4d``."""
+    return _fingerprint(value, key or _RUN_KEY)
+
+
+@functools.lru_cache(maxsize=16384)
+def _fingerprint(value: str, key: bytes) -> str:
+    # Cached: a plan prints old and new per secret per environment, mostly the same values.
     import hashlib  # here, not at the top: every command imports this module at start-up
     import hmac
 
-    digest = hmac.new(key or _RUN_KEY, value.encode("utf-8"), hashlib.sha256).hexdigest()
+    digest = hmac.new(key, value.encode("utf-8"), hashlib.sha256).hexdigest()
     return f"fp:{digest[:8]}"
 
 

@@ -108,7 +108,7 @@ class App:
         if self._map is None:
             # Validated once per map content, then read from the JSON cache (as runtime
             # settings do): a 1,000-secret map costs ~0.3 s to validate, every run.
-            from secretsync.runtime.map_cache import load_map_cached
+            from secretsync.map.cache import load_map_cached
 
             shown = self.map_path()
             where = shown if shown.is_absolute() else self.cwd / shown

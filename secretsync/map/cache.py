@@ -1,4 +1,4 @@
-"""The validated map, cached as JSON, so a service's start-up skips YAML and validation.
+"""The validated map, cached as JSON, so a start-up (a service's, the CLI's) skips validation.
 
 Services load settings at every process start; parsing and validating the map costs more
 than the rest of the settings together. The cache key is a digest of the map's bytes and
@@ -17,7 +17,6 @@ from pathlib import Path
 from typing import Any
 
 from secretsync._version import __version__
-from secretsync.map import load as map_load
 from secretsync.map.model import Environment, GithubTarget, Secret, SecretMap
 
 __all__ = ["CACHE_ENV", "cache_dir", "load_map_cached"]
@@ -60,6 +59,8 @@ def load_map_cached(
 ) -> SecretMap:
     """``load_map(path, display=display)``, answered from the cache when the map has not
     changed (the same bytes, the same secretsync version)."""
+    from secretsync.map import load as map_load  # pydantic and the rules: only on a miss
+
     folder = cache_dir(environ)
     try:
         raw = path.read_bytes()
