@@ -163,6 +163,24 @@ RULES: dict[str, Rule] = {
             "A service could not be read, so the gate fails closed instead of passing blind.",
             "Check the network, the API URL and the service status, then run the audit again.",
         ),
+        Rule(
+            "rejected-credential",
+            E,
+            "The provider rejects the credential",
+            "With --verify: the secret's provider answered its documented read-only request "
+            "with its answer for a bad credential (revoked, expired or wrong).",
+            "Rotate the credential at its provider, `secretsync push` the new value, then "
+            "`secretsync sync`; `secretsync verify` shows what the provider answered.",
+        ),
+        Rule(
+            "unverified-credential",
+            W,
+            "The provider could not say whether the credential works",
+            "With --verify: the provider was unreachable, failed (5xx), rate limited the "
+            "request or gave an answer its documentation does not have. Never a pass; not a "
+            "block unless --fail-on warning.",
+            "Run `secretsync verify` again later, or check the provider's status page.",
+        ),
     )
 }
 

@@ -24,6 +24,7 @@ from secretsync.clients.github import GitHubClient, Scope, scope_of
 from secretsync.errors import NotFoundError, ServiceError
 from secretsync.map.model import Secret, SecretMap
 from secretsync.sync.definition import EscDefinition
+from secretsync.verify.status import VerifyResult
 
 __all__ = [
     "EscState",
@@ -68,6 +69,8 @@ class Snapshot:
     esc: Mapping[str, EscState]
     workflows: Sequence[SecretReference] = ()
     source: Mapping[str, str] | None = field(default=None, repr=False)
+    #: With ``audit --verify``: what each credential's provider answered (None: not asked).
+    verifications: Sequence[VerifyResult] | None = None
 
     def audited(self) -> list[Secret]:
         """Secrets mapped into any audited environment, in map order."""

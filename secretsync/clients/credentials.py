@@ -26,6 +26,7 @@ __all__ = [
     "esc_api_url",
     "github_api_url",
     "github_token",
+    "is_loopback",
     "pulumi_token",
     "store_token",
 ]
@@ -109,8 +110,9 @@ def store_token(acct: Account, token: str) -> None:
         raise _no_keyring(acct, exc) from None
 
 
-def delete_token(acct: Account) -> bool:
-    """Remove the stored token; ``False`` when none was stored."""
+def delete_token(acct: Account) -> bool | None:
+    """Remove the stored token: ``True`` when one was removed, ``False`` when none was
+    stored, ``None`` when the system has no keyring at all (so none can be stored)."""
     import keyring
     import keyring.errors
 
@@ -120,6 +122,8 @@ def delete_token(acct: Account) -> bool:
         keyring.delete_password(KEYRING_SERVICE, acct.user)
     except keyring.errors.PasswordDeleteError:
         return False
+    except keyring.errors.NoKeyringError:
+        return None
     except keyring.errors.KeyringError as exc:
         raise _no_keyring(acct, exc) from None
     return True
@@ -152,17 +156,18 @@ def esc_api_url(environ: Mapping[str, str]) -> str:
 
 def _endpoint(environ: Mapping[str, str], name: str, default: str) -> str:
     url = environ.get(name, "").strip() or default
-    check_endpoint(url, name)
+    check_endpoint(url, name, example=default)
     return url.rstrip("/")
 
 
-def check_endpoint(url: str, origin: str) -> None:
-    """Refuse anything but https, or plain http to a loopback address."""
+def check_endpoint(url: str, origin: str, *, example: str | None = None) -> None:
+    """Refuse anything but https, or plain http to a loopback address; ``example`` is the
+    service's own default URL, shown in the hint (GitHub's unless said otherwise)."""
     parts = urlsplit(url)
     host = parts.hostname or ""
     if parts.scheme == "https" and host:
         return
-    if parts.scheme == "http" and host and _is_loopback(host):
+    if parts.scheme == "http" and host and is_loopback(host):
         return
     if parts.scheme == "http" and host:
         raise ConfigError(
@@ -171,11 +176,13 @@ def check_endpoint(url: str, origin: str) -> None:
         )
     raise ConfigError(
         f"{origin} is not an http(s) URL with a host",
-        hint="for example https://api.github.com",
+        hint=f"for example {example or GITHUB_API_DEFAULT}",
     )
 
 
-def _is_loopback(host: str) -> bool:
+def is_loopback(host: str) -> bool:
+    """127.0.0.0/8, ::1 or ``localhost``: the only hosts plain http (and the verify
+    providers override) may point at."""
     if host.lower() == "localhost":
         return True
     try:

@@ -24,6 +24,7 @@ from secretsync.demo.scenario import (
     Scenario,
     build_scenario,
     demo_map_path,
+    packaged_map_path,
     seed,
 )
 from secretsync.emulator import Emulator
@@ -37,7 +38,10 @@ __all__ = ["Demo", "StepRun", "run_demo"]
 # (the in-process transport answers every request).
 GITHUB_URL = "http://127.0.0.1:8900"
 ESC_URL = "http://127.0.0.1:8900/api/esc"
+PROVIDERS_URL = "http://127.0.0.1:8900/_providers"  # verify asks the emulator's facets
 WIDTH = 88
+# The docs are not installed with the package: point at where they are published.
+DOCS_URL = "https://github.com/ai-cherry/secretsync/tree/main/docs"
 
 
 @dataclass
@@ -56,6 +60,9 @@ class Demo:
 
     def __init__(self, app: App, sc: Scenario, map_path: Path) -> None:
         self.app, self.sc, self.map_path = app, sc, map_path
+        # The installed copy's path is long and means nothing to a reader: say what it is.
+        shipped = map_path == packaged_map_path()
+        self.map_label = "the map shipped with secretsync" if shipped else str(map_path)
         self.emu = Emulator()
         self.runs: list[StepRun] = []
         # The emulator takes any token; these say what they are (scan: deliberate).
@@ -65,6 +72,7 @@ class Demo:
             "PULUMI_ACCESS_TOKEN": "demo-pulumi-token",  # secretsync: ignore
             "SECRETSYNC_GITHUB_API_URL": GITHUB_URL,
             "SECRETSYNC_ESC_API_URL": ESC_URL,
+            "SECRETSYNC_PROVIDERS_URL": PROVIDERS_URL,
             "SECRETSYNC_ESC_TTL": "0",  # every settings load opens ESC again
             "NO_COLOR": "1",
         }
@@ -185,7 +193,8 @@ def run_demo(app: App, scenario: Scenario | None = None) -> int:
         f"Done in {total:.1f} s: {len(demo.runs)} commands and 2 settings loads, {requests} API "
         "requests, all answered in-process by the emulator; no credentials, no network. "
         "Next: `secretsync emulator` serves the same API on http://127.0.0.1:8900 for your "
-        "own scripts and services; docs/SECRET_MANAGEMENT.md has the real procedures."
+        "own scripts and services; the real procedures are in SECRET_MANAGEMENT.md at "
+        f"{DOCS_URL}, and every map key in MAP.md there."
     )
     return 0
 
@@ -202,7 +211,7 @@ def _steps(sc: Scenario) -> Sequence[tuple[str, Body]]:
     def intro(d: Demo) -> None:
         d.say(
             f"An in-process emulator of the GitHub Actions secrets API and the Pulumi ESC "
-            f"API now holds the organization of {d.map_path}: {len(sc.values)} of its "
+            f"API now holds the organization of {d.map_label}: {len(sc.values)} of its "
             f"{n_secrets} secrets in GitHub '{smap.github_org}', and the ESC environments "
             f"({envs}) as a sync {LAST_SYNC_DAYS_AGO} days ago left them. Every value is "
             "fake, made up for this run, and never printed: where one would appear you see "
@@ -297,6 +306,36 @@ def _steps(sc: Scenario) -> Sequence[tuple[str, Body]]:
         )
         d.command("audit (after the fix)", ["audit", "--all"], 0)
 
+    def verifying(d: Demo) -> None:
+        revoked = sc.revoked
+        if revoked is None:
+            d.say("The map has no credential whose provider verify can ask; skipped.")
+            return
+        d.say(
+            "The gate passed, yet a deploy can still fail: audit knows that each value is "
+            "present, real-looking and fresh, not that its provider still accepts it. "
+            "`verify` asks each credential's own provider, with its documented read-only "
+            "request (GitHub GET /user, OpenAI GET /v1/models, Slack auth.test, ...), here "
+            "answered by the emulator's provider facets. Look at the status column: "
+            f"{revoked} was revoked at its provider, so it comes back 'rejected' and verify "
+            "exits 1; secrets it cannot ask about say why (no format, a webhook, ...)."
+        )
+        d.command("verify", ["verify", "--all"], 1)
+        fix = sc.fixes[revoked]
+        d.say(
+            f"Rotate it: issue a new {revoked} at the provider (the demo tells the emulator "
+            "it is live), push it into GitHub and sync; then the gate with --verify, as a "
+            "deploy would run it, passes."
+        )
+        d.command(
+            "push (rotation)",
+            ["push", "--only", revoked, "--source", "json:-"],
+            0,
+            stdin=json.dumps({revoked: fix}),
+        )
+        d.command("sync (rotation)", ["sync", "--all"], 0, workflow=True)
+        d.command("audit --verify", ["audit", "--all", "--verify"], 0)
+
     def settings_after(d: Demo) -> None:
         d.say(
             "And the service starts: every field typed from the map (secrets as SecretStr, "
@@ -313,6 +352,7 @@ def _steps(sc: Scenario) -> Sequence[tuple[str, Body]]:
         ("audit: the pre-deploy gate", audit),
         ("settings: a service starting", settings_before),
         ("fix the placeholder, sync, audit again", fixing),
+        ("verify: does each credential still work?", verifying),
         ("settings again", settings_after),
     )
 

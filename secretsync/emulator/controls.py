@@ -10,6 +10,8 @@ measures.
     DELETE /_emulator/requests   clear it
     GET|PUT /_emulator/clock     {"now": "2026-01-01T00:00:00Z"} freezes; {"now": null} is real time
     GET|PUT /_emulator/faults    the fault settings (PUT replaces them all)
+    GET|PUT /_emulator/providers which credentials each provider facet accepts:
+                                 {"openai": {"live": ["sk-..."]}} (PUT replaces them all)
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from secretsync.emulator._http import EmuRequest, EmuResponse, isoformat_z
 from secretsync.emulator.faults import Faults, FaultsError
+from secretsync.emulator.providers import ProvidersError
 
 if TYPE_CHECKING:
     from secretsync.emulator.app import Emulator
@@ -49,7 +52,11 @@ def handle_control(emu: Emulator, req: EmuRequest) -> EmuResponse:
             emu.set_faults(Faults.from_json(_body(req)))
         if what == "faults" and req.method in ("GET", "PUT"):
             return EmuResponse.json(200, emu.faults.to_json())
-    except (FaultsError, ValueError, TypeError) as exc:
+        if route == ("PUT", "providers"):
+            emu.providers.configure(_body(req))
+        if what == "providers" and req.method in ("GET", "PUT"):
+            return EmuResponse.json(200, emu.providers.state())
+    except (FaultsError, ProvidersError, ValueError, TypeError) as exc:
         return EmuResponse.json(400, {"message": str(exc)})
     return EmuResponse.json(404, {"message": f"no emulator control {req.method} {req.path}"})
 
