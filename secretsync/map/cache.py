@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from secretsync._version import __version__
+from secretsync.map.load import read_map_bytes
 from secretsync.map.model import Environment, GithubTarget, Secret, SecretMap
 
 __all__ = ["CACHE_ENV", "cache_dir", "load_map_cached"]
@@ -59,13 +60,11 @@ def load_map_cached(
 ) -> SecretMap:
     """``load_map(path, display=display)``, answered from the cache when the map has not
     changed (the same bytes, the same secretsync version)."""
-    from secretsync.map import load as map_load  # pydantic and the rules: only on a miss
+    from secretsync.map import load as map_load
 
     folder = cache_dir(environ)
-    try:
-        raw = path.read_bytes()
-    except OSError:
-        return map_load.load_map(path, display=display)  # the loader says what is wrong
+    # ConfigError for a missing, unreadable or huge file, named as the user wrote it.
+    raw = read_map_bytes(path, display)
     if folder is None or not _schema_known():
         return map_load.load_map(path, display=display)
     import hashlib
