@@ -146,6 +146,7 @@ def test_every_command_on_the_success_path(world: World, caplog: pytest.LogCaptu
     world.run(["push", "--format", "json", "-o", str(out / "push.json")])
     world.run(["push"])  # the update path (204)
     world.run(["plan", "-e", "production", "--format", "json"])
+    world.run(["plan", "--all", "--show-unchanged"])  # every path listed, fingerprints too
     # The values as a workflow hands them over in `env:` instead of JSON.
     from_env = {"SECRETSYNC_SECRETS_JSON": "", **world.canaries.values}
     world.run(["plan", "--all", "--source", "env", "--format", "json"], env=from_env)
