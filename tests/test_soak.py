@@ -29,9 +29,9 @@ def soak(secretsync_emulator_server: ServedEmulator, tmp_path: Path) -> Soak:
 def _check(trials: list[Trial]) -> None:
     broken = {t.seed: t.violations for t in trials if t.violations}
     assert not broken, broken
-    # The trials exercised what they claim: faults in (nearly) every one (a short run can
-    # draw none), both outcomes overall.
-    assert sum(1 for t in trials if t.faults_seen) >= len(trials) * 3 // 4
+    # The trials exercised what they claim: faults were injected (a short trial can draw
+    # none) and both outcomes occurred overall.
+    assert sum(t.faults_seen for t in trials) >= len(trials)
     assert {t.code for t in trials} == {0, 1}, [t.code for t in trials]
 
 
