@@ -187,8 +187,9 @@ def _error(app: App, line: str) -> None:
 
 async def _sync(job: Job, app: App) -> list[EnvResult]:
     async with esc_client(app) as esc:  # no Pulumi token: fail before asking GitHub
-        times = await read_github_times(job, app)
         with _progress(app, job.environments) as notify:
+            # GitHub is asked while the environments are read: one round trip, not two.
+            times = read_github_times(job, app)
             return await sync_environments(
                 esc, job.smap, job.environments, job.source, times, job.options, notify
             )
