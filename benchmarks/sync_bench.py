@@ -4,8 +4,8 @@
 
 Every figure is a whole process: ``python -m secretsync sync --all`` started as a child,
 against an emulator served on loopback by this process with the given latency on every
-request (GitHub and ESC alike), the map's secrets seeded in GitHub so the listing pages are
-real. Per row (secrets per environment x environments): the first sync (it writes every
+request (GitHub and ESC alike), the map's secrets seeded in GitHub (at most 1,000, GitHub's
+limit per organization) so the listing pages are real. Per row (secrets per environment x environments): the first sync (it writes every
 secret; the map cache is cold), a no-op resync (nothing to write, so nothing is written),
 the requests each sent, and the child's peak memory (``ru_maxrss``).
 
@@ -38,6 +38,7 @@ from secretsync.emulator import Emulator, EmuRequest, Faults, ServedEmulator
 ORG, PROJECT, GITHUB_ORG = "bench-org", "default", "bench"
 DEFAULT_ROWS = "100x1,100x3,100x10,1000x1,1000x3,1000x10,3000x1,3000x3,3000x10"
 SEED = "values:\n  region: eu-west-1\n"
+GITHUB_ORG_LIMIT = 1000
 
 
 def environments(count: int) -> dict[str, str]:
@@ -62,7 +63,7 @@ def seed(emu: Emulator, envs: dict[str, str], names: list[str]) -> None:
     emu.reset()
     for name in envs.values():
         emu.seed_esc_environment(ORG, PROJECT, name, SEED)
-    for name in names:
+    for name in names[:GITHUB_ORG_LIMIT]:  # GitHub holds at most 1,000 per organization
         emu.seed_github_secret(f"orgs/{GITHUB_ORG}", name, "x")
 
 
@@ -237,8 +238,13 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp, emu.serve() as served:
         emu.set_faults(Faults(latency_ms=args.latency_ms))
         for count, env_count in rows:
-            results.append(sync_row(emu, served, count, env_count, Path(tmp)))
-            print(f"  measured {count} x {env_count}", file=sys.stderr)
+            row = sync_row(emu, served, count, env_count, Path(tmp))
+            results.append(row)
+            print(
+                f"  measured {count} x {env_count}: first {row['first']:.2f} s, "
+                f"no-op {row['noop']:.2f} s",
+                file=sys.stderr,
+            )
         if not args.no_per_key:
             per_key = per_key_loop(emu, served, 1000, 3, Path(tmp))
     figures = emulator_figures(1000)
