@@ -112,6 +112,7 @@ class _Writer:
         self.confirmed: list[str] = []
         self.sent: list[str] = []
         self._stop = threading.Event()
+        self.started = threading.Event()  # set at its first confirmed edit
         self._rng = random.Random(seed)
         self._thread = threading.Thread(target=self._run, daemon=True)
 
@@ -137,6 +138,7 @@ class _Writer:
             self.sent.append(value)
             self.served.emulator.seed_github_secret(f"orgs/{GH_ORG}", "OTHER_TEAM_TOKEN", value)
             self.confirmed.append(value)
+            self.started.set()
             return
         path = f"/api/esc/environments/{ORG}/{PROJECT}/{WRITER_ENV}"
         current = client.get(path + "/decrypt")
@@ -153,6 +155,7 @@ class _Writer:
         )
         if answer.status_code == 200:
             self.confirmed.append(key)
+            self.started.set()
 
 
 class Soak:
@@ -220,8 +223,10 @@ class Soak:
         argv = ["sync", "--all", "--format", "json"] if command == "sync" else ["push"]
         faults = Faults(drop_rate=drop_rate, fail_rate=fail_rate, fail_status=503, seed=seed)
         self.emu.clear_request_log()
-        with _Writer(self.served, command, writer_period, seed) as writer, self._faults(faults):
-            result = run_cli(argv, self._environ(NEW, self.served))
+        with _Writer(self.served, command, writer_period, seed) as writer:
+            writer.started.wait(5)  # the run starts with the other writer already busy
+            with self._faults(faults):
+                result = run_cli(argv, self._environ(NEW, self.served))
         trial.code, trial.writer_edits = result.code, len(writer.confirmed)
         trial.faults_seen = sum(1 for e in self.emu.request_log() if e["fault"])
         if command == "sync":
