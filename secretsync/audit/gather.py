@@ -23,12 +23,14 @@ from secretsync.clients.esc import EscClient
 from secretsync.clients.github import GitHubClient, Scope, scope_of
 from secretsync.errors import NotFoundError, ServiceError
 from secretsync.map.model import Secret, SecretMap
+from secretsync.shards import Arrangement, read_arrangement
 from secretsync.sync.definition import EscDefinition
 
 __all__ = [
     "EscState",
     "ScopeState",
     "Snapshot",
+    "SyncState",
     "gather_snapshot",
     "map_location",
     "repo_root",
@@ -57,6 +59,14 @@ class EscState:
 
 
 @dataclass(frozen=True)
+class SyncState:
+    """Who can see which organization secret (``shards``' reading), or why it is unknown."""
+
+    arrangement: Arrangement | None
+    error: str | None = None
+
+
+@dataclass(frozen=True)
 class Snapshot:
     """Everything the rules look at, read once; ``now`` is the audit's clock."""
 
@@ -68,6 +78,7 @@ class Snapshot:
     esc: Mapping[str, EscState]
     workflows: Sequence[SecretReference] = ()
     source: Mapping[str, str] | None = field(default=None, repr=False)
+    sync: SyncState | None = None  # None: the map names no sync repositories
 
     def audited(self) -> list[Secret]:
         """Secrets mapped into any audited environment, in map order."""
@@ -151,7 +162,10 @@ async def gather_snapshot(
     scopes = scopes_to_read(smap, environments)
     scope_reads = [_read_scope(github, key, scope) for key, scope in scopes.items()]
     esc_reads = [_read_esc(esc, smap, env) for env in environments]
-    results = await asyncio.gather(*scope_reads, *esc_reads)
+    sync_read = _read_sync(github, smap)
+    results = await asyncio.gather(*scope_reads, *esc_reads, sync_read)
+    sync_state = results[-1]
+    results = results[:-1]
     github_states = {s.key: s for s in results[: len(scope_reads)] if isinstance(s, ScopeState)}
     esc_states = {s.environment: s for s in results[len(scope_reads) :] if isinstance(s, EscState)}
     return Snapshot(
@@ -163,6 +177,7 @@ async def gather_snapshot(
         esc=esc_states,
         workflows=tuple(scan_workflows(root)),
         source=source,
+        sync=sync_state if isinstance(sync_state, SyncState) else None,
     )
 
 
@@ -176,6 +191,17 @@ async def _read_scope(github: GitHubClient, key: str, scope: Scope) -> ScopeStat
     except ServiceError as exc:
         return ScopeState(key, None, error=exc.message)
     return ScopeState(key, {meta.name.upper(): _utc(meta.updated_at) for meta in metas})
+
+
+async def _read_sync(github: GitHubClient, smap: SecretMap) -> SyncState | None:
+    """Visibility, selected repositories and the sync repositories, when the map names
+    them: ``hidden-from-sync`` needs exactly that, and no value."""
+    if not smap.sync_repositories:
+        return None
+    try:
+        return SyncState(await read_arrangement(github, smap))
+    except ServiceError as exc:
+        return SyncState(None, error=exc.message)
 
 
 async def _read_esc(esc: EscClient, smap: SecretMap, environment: str) -> EscState:

@@ -36,6 +36,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "EnvResult",
+    "ShardFilter",
     "SyncOptions",
     "github_times",
     "plan_environments",
@@ -46,11 +47,22 @@ Progress = Callable[[str, str], None]  # (environment, stage) -> None
 
 
 @dataclass(frozen=True)
+class ShardFilter:
+    """``sync --shard``: the secrets one sync shard syncs, and which managed paths of
+    secrets the map dropped are its to prune (every shard agrees on each one's owner)."""
+
+    repository: str
+    secrets: frozenset[str]
+    owns_dropped: Callable[[str], bool] = field(compare=False)
+
+
+@dataclass(frozen=True)
 class SyncOptions:
     prune: bool = False
     max_deletes: int = 5
     allow_placeholders: bool = False
     max_attempts: int = 5
+    shard: ShardFilter | None = None
 
 
 @dataclass
@@ -119,6 +131,8 @@ def _plan(
         times,
         prune=options.prune,
         allow_placeholders=options.allow_placeholders,
+        only=options.shard.secrets if options.shard else None,
+        owns_dropped=options.shard.owns_dropped if options.shard else None,
     )
 
 

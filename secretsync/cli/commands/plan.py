@@ -62,6 +62,7 @@ def run(args: argparse.Namespace, app: App) -> int:
 
 async def _plan(job: sync_command.Job, app: App) -> list[EnvPlan]:
     async with sync_command.esc_client(app) as esc:
+        await sync_command.resolve_shard(job, app)
         times = await sync_command.read_github_times(job, app)
         return await plan_environments(
             esc, job.smap, job.environments, job.source, times, job.options
