@@ -221,6 +221,7 @@ def test_on_a_terminal_plan_draws_a_table_and_sync_a_progress_display(
     assert "staging -> acme-esc/default/app-staging" in table
     assert re.search(r"│ = +│ unchanged +│", table), table
     assert "3 unchanged" in table
+    assert "ESC: reading staging" in err.getvalue()  # the progress display, on stderr
     _assert_no_canary(table, err.getvalue())
 
 

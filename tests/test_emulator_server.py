@@ -139,6 +139,10 @@ def test_cli_prints_its_url_serves_and_exits_0_on_signal(stop_signal: signal.Sig
         url = line.split()[-1]
         port = int(url.rsplit(":", 1)[1])
         assert port > 0
+        assert proc.stdout.readline() == (
+            f"export SECRETSYNC_GITHUB_API_URL={url} SECRETSYNC_ESC_API_URL={url}/api/esc"
+            "  # any token works\n"
+        )
         answer = httpx.get(f"{url}/orgs/{ORG}/actions/secrets/public-key", headers=AUTH)
         assert answer.status_code == 200
         assert httpx.get(f"{url}/orgs/{ORG}/actions/secrets").status_code == 401
@@ -147,7 +151,7 @@ def test_cli_prints_its_url_serves_and_exits_0_on_signal(stop_signal: signal.Sig
     finally:
         proc.kill()
     assert proc.returncode == 0, err
-    assert out == ""  # the one line, nothing else on stdout
+    assert out == ""  # the two lines, nothing else on stdout
     assert "Traceback" not in err
     with socket.socket() as probe:
         assert probe.connect_ex(("127.0.0.1", port)) != 0  # the port is closed

@@ -60,6 +60,9 @@ class App:
     redactor: Redactor = field(default_factory=Redactor)
     _map: SecretMap | None = field(default=None, init=False, repr=False)
     _found_map: Path | None = field(default=None, init=False, repr=False)
+    # While progress is drawn (secretsync.cli.progress), message lines go through its
+    # console, which prints them above the bars instead of under a redraw.
+    live: Console | None = field(default=None, init=False, repr=False)
 
     # Consoles are built on first use: importing rich costs start-up time that the
     # pre-commit hook (scan) cannot spare.
@@ -112,7 +115,13 @@ class App:
 
     def info(self, message: str) -> None:
         """A progress line on stderr, silenced by ``-q``."""
-        if self.verbosity >= 0:
+        if self.verbosity < 0:
+            return
+        if self.live is not None:
+            from rich.text import Text
+
+            self.live.print(Text(self.redactor.redact(message)))
+        else:
             self.stderr.write(self.redactor.redact(message) + "\n")
 
     def write_output(self, text: str, path: Path | None) -> None:

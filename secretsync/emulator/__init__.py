@@ -10,7 +10,8 @@ controls (see :mod:`secretsync.emulator.controls`), faults are described in
 :mod:`secretsync.emulator.faults`.
 
 May import: nothing of secretsync outside this package (the standard library, httpx for
-the transport, PyNaCl for sealed boxes).
+the transport, PyNaCl for sealed boxes, graphql-core for GitHub's GraphQL), except
+``secretsync.map`` in ``seed.py``: starting from what a map names.
 """
 
 from __future__ import annotations

@@ -6,6 +6,10 @@ anything is applied), authentication (401 without ``Authorization``), for GitHub
 primary and secondary rate limits, then the service itself under one lock. Drops and
 truncations happen after the request was applied; the front end carries them out.
 ``/_emulator/...`` controls skip all of that and are not logged.
+
+GitHub answers at the root (as ``api.github.com``) and under ``/api/v3`` (as GitHub
+Enterprise Server, where clients such as the GitHub CLI put the REST API); GraphQL is
+``/graphql`` or ``/api/graphql``. Links in answers keep the prefix the client used.
 """
 
 from __future__ import annotations
@@ -31,14 +35,21 @@ from secretsync.emulator.github_shapes import error_response
 
 if TYPE_CHECKING:
     from contextlib import AbstractContextManager
+    from pathlib import Path
 
+    from secretsync.emulator.seed import Seeded
     from secretsync.emulator.server import ServedEmulator
     from secretsync.emulator.transport import EmulatorTransport
+    from secretsync.map.model import SecretMap
 
 __all__ = ["ESC_PREFIX", "Delivery", "Emulator"]
 
 ESC_PREFIX = "/api/esc"
 CONTROL_PREFIX = "/_emulator"
+GHES_PREFIX = "/api/v3"
+# What a classic token can do here: every operation the emulator serves. GitHub sends the
+# header on every answer to such a token; `gh auth status` reads it.
+OAUTH_SCOPES = "admin:org, repo, workflow"
 PRIMARY_LIMIT = 5000
 _WRITES = frozenset({"PUT", "POST", "PATCH", "DELETE"})
 _AUTH = re.compile(r"(?i)(bearer|token)\s+\S+")
@@ -53,6 +64,7 @@ class EscService(Protocol):
     def state(self) -> dict[str, Any]: ...
     def reset(self) -> None: ...
     def seed_environment(self, org: str, project: str, name: str, yaml_text: str) -> None: ...
+    def create_environment(self, org: str, project: str, name: str) -> bool: ...
 
 
 class Emulator:
@@ -103,7 +115,8 @@ class Emulator:
         elif is_esc:
             response = self._esc_handle(req)
         else:
-            response, fault = self._github_handle(req)
+            response, fault = self._github_handle(_github_view(req))
+            response.headers.setdefault("X-OAuth-Scopes", OAUTH_SCOPES)
         if not is_esc and "x-ratelimit-limit" not in response.headers:  # 401s and failures
             response.headers.update(self._budget.headers())
         cut: Literal["drop", "truncate"] | None = None
@@ -129,8 +142,10 @@ class Emulator:
             if not self._budget.take():
                 message = "API rate limit exceeded for user ID 1."
                 response = error_response(403, message, f"{_RATE_DOCS}#about-primary-rate-limits")
-            elif req.method in _WRITES and (
-                wait := self._writes.admit(self._faults.rate_limit_writes_per_minute)
+            elif (
+                req.method in _WRITES
+                and req.path != "/graphql"  # queries: not content-creating requests
+                and (wait := self._writes.admit(self._faults.rate_limit_writes_per_minute))
             ):
                 message = (
                     "You have exceeded a secondary rate limit. Please wait a few minutes "
@@ -263,6 +278,21 @@ class Emulator:
         with self._lock:
             esc.seed_environment(org, project, name, yaml_text)
 
+    def create_esc_environment(self, org: str, project: str, name: str) -> bool:
+        """An empty ESC environment, as ``POST /environments/{org}`` makes one; False when
+        it already existed (left as it is). ``ValueError`` for a name ESC refuses."""
+        esc = self.esc
+        if esc is None:
+            raise RuntimeError("the ESC emulator is not available in this build")
+        with self._lock:
+            return esc.create_environment(org, project, name)
+
+    def seed_map(self, smap: SecretMap | Path | str) -> Seeded:
+        """Everything a secret map names: see :mod:`secretsync.emulator.seed`."""
+        from secretsync.emulator.seed import seed_from_map
+
+        return seed_from_map(self, smap)
+
     # -- front ends --------------------------------------------------------------------
     def transport(self) -> EmulatorTransport:
         """An httpx transport (sync and async) answering from this emulator in-process."""
@@ -277,6 +307,20 @@ class Emulator:
         from secretsync.emulator.server import serve
 
         return serve(self, host=host, port=port)
+
+
+def _github_view(req: EmuRequest) -> EmuRequest:
+    """The request as the GitHub service routes it: without ``/api/v3`` (kept in the base
+    URL, so links lead back through it), ``/api/graphql`` as ``/graphql``."""
+    path, base = req.path, req.base_url
+    if path == "/api/graphql":
+        path = "/graphql"
+    elif path == GHES_PREFIX or path.startswith(GHES_PREFIX + "/"):
+        host = req.headers.get("host", "127.0.0.1")
+        path, base = path[len(GHES_PREFIX) :] or "/", (base or f"http://{host}") + GHES_PREFIX
+    if path == req.path:
+        return req
+    return dataclasses.replace(req, path=path, base_url=base)
 
 
 def _error(is_esc: bool, status: int, message: str) -> EmuResponse:

@@ -67,6 +67,14 @@ class EscService:
             if diags:
                 raise ValueError("; ".join(f"{d.path or '(root)'}: {d.summary}" for d in diags))
 
+    def create_environment(self, org: str, project: str, name: str) -> bool:
+        """An empty environment unless it exists (False then); ``ValueError`` for bad names."""
+        with self._lock:
+            if self._store.find(org, project, name) is not None:
+                return False
+            self._store.create(org, project, name)
+            return True
+
     def state(self) -> dict[str, Any]:
         with self._lock:
             return self._store.state()

@@ -2,8 +2,10 @@
 
 Actions secrets at organization, repository and environment scope (list with ``Link``
 pagination, get, public key, create-or-update with sealed boxes, delete), the selected
-repositories of an organization secret, and the organization/repository lookups clients
-need for ids. Anything else is 404, as GitHub answers unknown routes.
+repositories of an organization secret, the organization lookup, and (in
+:mod:`~secretsync.emulator.github_repos`) repositories, deployment environments and the API
+root; GraphQL is :mod:`~secretsync.emulator.github_graphql`. Anything else is 404, as
+GitHub answers unknown routes.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 from urllib.parse import unquote
 
+from secretsync.emulator import github_repos as gr
 from secretsync.emulator._http import Clock, EmuRequest, EmuResponse, isoformat_z
 from secretsync.emulator.github_shapes import api_base, error_response, paginate, repository_json
 from secretsync.emulator.github_store import (
@@ -40,10 +43,26 @@ class GitHubService:
     def __init__(self, clock: Clock, rng: random.Random) -> None:
         self.store = GitHubStore(clock, rng)
         s = self
+        st = self.store
         routes: list[tuple[str, str, Handler]] = [
+            ("GET", "", lambda r, a: gr.meta_root(r)),
+            ("POST", "/graphql", s._graphql),
             ("GET", f"/orgs/{_SEG}", s._get_org),
-            ("GET", _REPO, s._get_repo),
-            ("GET", f"{_REPO}/environments/{_SEG}", s._get_environment),
+            ("GET", f"/orgs/{_SEG}/repos", lambda r, a: gr.list_org_repositories(st, r, *a)),
+            (
+                "POST",
+                f"/orgs/{_SEG}/repos",
+                lambda r, a: gr.create_repository(st, r, a[0], _json_object(r)),
+            ),
+            ("GET", _REPO, lambda r, a: gr.get_repository(st, r, *a)),
+            ("GET", f"{_REPO}/environments", lambda r, a: gr.list_environments(st, r, *a)),
+            ("GET", f"{_REPO}/environments/{_SEG}", lambda r, a: gr.get_environment(st, r, *a)),
+            (
+                "PUT",
+                f"{_REPO}/environments/{_SEG}",
+                lambda r, a: gr.put_environment(st, r, a[0], a[1], a[2], _json_body(r)),
+            ),
+            ("DELETE", f"{_REPO}/environments/{_SEG}", s._delete_environment),
             ("GET", _ORG, lambda r, a: s._list(r, s.store.org_scope(a[0]))),
             ("GET", f"{_ORG}/public-key", lambda r, a: s._key(s.store.org_scope(a[0]))),
             ("GET", f"{_ORG}/{_SEG}", lambda r, a: s._get(s.store.org_scope(a[0]), a[1], r)),
@@ -75,7 +94,9 @@ class GitHubService:
                 try:
                     return handler(req, args)
                 except GitHubError as exc:
-                    return error_response(exc.status, exc.message, exc.documentation_url)
+                    return error_response(
+                        exc.status, exc.message, exc.documentation_url, exc.errors
+                    )
         return error_response(404, "Not Found", "https://docs.github.com/rest")
 
     def _repo(self, args: Sequence[str]) -> SecretScope:
@@ -86,39 +107,17 @@ class GitHubService:
 
     # -- organizations, repositories, environments -------------------------------------
     def _get_org(self, req: EmuRequest, args: list[str]) -> EmuResponse:
-        org = args[0]
-        base = api_base(req)
-        return EmuResponse.json(
-            200,
-            {
-                "login": org,
-                "id": self.store.org_id(org),
-                "node_id": f"O_{org}",
-                "url": f"{base}/orgs/{org}",
-                "repos_url": f"{base}/orgs/{org}/repos",
-                "type": "Organization",
-            },
-        )
+        return EmuResponse.json(200, gr.organization_json(self.store, api_base(req), args[0]))
 
-    def _get_repo(self, req: EmuRequest, args: list[str]) -> EmuResponse:
-        repo = self.store.repository(*args)
-        return EmuResponse.json(
-            200, repository_json(api_base(req), repo, self.store.org_id(repo.owner))
-        )
+    def _delete_environment(self, req: EmuRequest, args: list[str]) -> EmuResponse:
+        self.store.delete_environment(*args)
+        return EmuResponse.empty(204)
 
-    def _get_environment(self, req: EmuRequest, args: list[str]) -> EmuResponse:
-        scope = self._env(args)
-        repo = self.store.repository(args[0], args[1])
-        env = scope.path.rsplit("/", 1)[1]
-        return EmuResponse.json(
-            200,
-            {
-                "id": repo.id * 1000 + list(repo.environments).index(env.lower()),
-                "name": env,
-                "url": f"{api_base(req)}/repos/{repo.full_name}/environments/{env}",
-                "html_url": f"https://github.com/{repo.full_name}/deployments/activity_log?environments_filter={env}",
-            },
-        )
+    def _graphql(self, req: EmuRequest, args: list[str]) -> EmuResponse:
+        """GraphQL is answered by its own module, imported on the first query."""
+        from secretsync.emulator.github_graphql import answer
+
+        return answer(self.store, req)
 
     # -- secrets -----------------------------------------------------------------------
     def _secret_json(self, req: EmuRequest, scope: SecretScope, name: str) -> dict[str, Any]:
@@ -237,6 +236,20 @@ class GitHubService:
                     }
                 )
         return paginate(req, items, "secrets")
+
+
+def _json_body(req: EmuRequest) -> Any:
+    """The parsed JSON body, ``None`` when there is none (an optional body)."""
+    if not req.body.strip():
+        return None
+    try:
+        return req.json()
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        raise GitHubError(
+            400,
+            "Problems parsing JSON",
+            "https://docs.github.com/rest/overview/resources-in-the-rest-api",
+        ) from None
 
 
 def _json_object(req: EmuRequest) -> dict[str, Any]:

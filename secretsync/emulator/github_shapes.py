@@ -13,11 +13,18 @@ from secretsync.emulator.github_store import Repository
 __all__ = ["api_base", "error_response", "paginate", "repository_json"]
 
 
-def error_response(status: int, message: str, documentation_url: str) -> EmuResponse:
-    return EmuResponse.json(
-        status,
-        {"message": message, "documentation_url": documentation_url, "status": str(status)},
-    )
+def error_response(
+    status: int,
+    message: str,
+    documentation_url: str,
+    errors: list[dict[str, str]] | None = None,
+) -> EmuResponse:
+    """GitHub's error document; a 422 may list ``errors`` (resource, field, code)."""
+    payload: dict[str, Any] = {"message": message}
+    if errors:
+        payload["errors"] = errors
+    payload.update({"documentation_url": documentation_url, "status": str(status)})
+    return EmuResponse.json(status, payload)
 
 
 def api_base(req: EmuRequest) -> str:
@@ -36,8 +43,10 @@ def _int_arg(req: EmuRequest, name: str, default: int) -> int:
     return value if value >= 1 else default
 
 
-def paginate(req: EmuRequest, items: list[dict[str, Any]], key: str) -> EmuResponse:
-    """One page of ``items`` plus ``total_count``, and an RFC 5988 ``Link`` header."""
+def paginate(req: EmuRequest, items: list[dict[str, Any]], key: str | None) -> EmuResponse:
+    """One page of ``items`` plus ``total_count``, and an RFC 5988 ``Link`` header.
+
+    ``key`` None: the page is a bare JSON array, as GitHub lists repositories."""
     per_page = min(_int_arg(req, "per_page", 30), 100)
     page = _int_arg(req, "page", 1)
     last = max(1, -(-len(items) // per_page))
@@ -57,6 +66,8 @@ def paginate(req: EmuRequest, items: list[dict[str, Any]], key: str) -> EmuRespo
     if page > 1:
         rels += [link(1, "first")]
     headers = {"Link": ", ".join(rels)} if rels else {}
+    if key is None:
+        return EmuResponse.json(200, chunk, headers)
     return EmuResponse.json(200, {"total_count": len(items), key: chunk}, headers)
 
 
@@ -133,7 +144,7 @@ def repository_json(base: str, repo: Repository, owner_id: int) -> dict[str, Any
         "name": repo.name,
         "full_name": repo.full_name,
         "owner": owner,
-        "private": True,
+        "private": repo.private,
         "html_url": f"https://github.com/{repo.full_name}",
         "description": None,
         "fork": False,
@@ -142,5 +153,5 @@ def repository_json(base: str, repo: Repository, owner_id: int) -> dict[str, Any
         "git_url": f"git://github.com/{repo.full_name}.git",
         "ssh_url": f"git@github.com:{repo.full_name}.git",
         "clone_url": f"https://github.com/{repo.full_name}.git",
-        "visibility": "private",
+        "visibility": repo.visibility,
     }

@@ -25,6 +25,7 @@ from secretsync.emulator._http import Clock, isoformat_z
 __all__ = [
     "MAX_SECRETS",
     "MAX_VALUE_BYTES",
+    "DeployEnvironment",
     "GitHubError",
     "GitHubStore",
     "Repository",
@@ -43,11 +44,18 @@ _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 class GitHubError(Exception):
     """An answer GitHub would give instead of doing the thing; becomes an error document."""
 
-    def __init__(self, status: int, message: str, documentation_url: str = DOCS) -> None:
+    def __init__(
+        self,
+        status: int,
+        message: str,
+        documentation_url: str = DOCS,
+        errors: list[dict[str, str]] | None = None,
+    ) -> None:
         super().__init__(message)
         self.status = status
         self.message = message
         self.documentation_url = documentation_url
+        self.errors = errors
 
 
 def check_secret_name(name: str) -> str:
@@ -64,15 +72,38 @@ def check_secret_name(name: str) -> str:
 
 
 @dataclass
+class DeployEnvironment:
+    """A repository's deployment environment (the emulator keeps no protection rules)."""
+
+    id: int
+    name: str
+    created_at: datetime
+    updated_at: datetime
+    wait_timer: int = 0  # minutes
+    branch_policy: dict[str, bool] | None = None  # deployment_branch_policy; None: any branch
+
+
+@dataclass
 class Repository:
+    """What a repository answer needs; repositories are private unless created otherwise."""
+
     id: int
     owner: str
     name: str
-    environments: dict[str, str] = field(default_factory=dict)  # lower-case -> as created
+    created_at: datetime
+    updated_at: datetime
+    visibility: str = "private"  # "private" | "public" | "internal"
+    description: str | None = None
+    homepage: str | None = None
+    environments: dict[str, DeployEnvironment] = field(default_factory=dict)  # by lower name
 
     @property
     def full_name(self) -> str:
         return f"{self.owner}/{self.name}"
+
+    @property
+    def private(self) -> bool:
+        return self.visibility != "public"
 
 
 @dataclass
@@ -154,23 +185,89 @@ class GitHubStore:
         self.repositories: dict[tuple[str, str], Repository] = {}
         self.scopes: dict[str, SecretScope] = {}
         self.org_ids: dict[str, int] = {}
+        self._org_created: dict[str, datetime] = {}
         self._ids = itertools.count(1296269)
+        self._environment_ids = itertools.count(161088068)
 
     def org_id(self, org: str) -> int:
         """Organizations exist as soon as they are named; each keeps the id it got first."""
+        self.org_created(org)
         return self.org_ids.setdefault(org.lower(), 9_000_000 + len(self.org_ids))
+
+    def org_created(self, org: str) -> datetime:
+        """When the emulator first heard of the organization."""
+        return self._org_created.setdefault(org.lower(), self.clock.now())
 
     # -- repositories and environments -------------------------------------------------
     def add_repository(self, owner: str, name: str) -> int:
+        """The repository's id; created (private, empty) when it does not exist yet."""
         key = (owner.lower(), name.lower())
         if key not in self.repositories:
-            self.repositories[key] = Repository(next(self._ids), owner, name)
+            now = self.clock.now()
+            self.repositories[key] = Repository(next(self._ids), owner, name, now, now)
         return self.repositories[key].id
 
-    def add_environment(self, owner: str, repo: str, environment: str) -> None:
+    def create_repository(
+        self,
+        owner: str,
+        name: str,
+        *,
+        visibility: str = "private",
+        description: str | None = None,
+        homepage: str | None = None,
+    ) -> Repository:
+        """A new repository, or the 422 GitHub gives when the name is taken."""
+        if (owner.lower(), name.lower()) in self.repositories:
+            raise GitHubError(
+                422,
+                "Repository creation failed.",
+                "https://docs.github.com/rest/repos/repos#create-an-organization-repository",
+                errors=[
+                    {
+                        "resource": "Repository",
+                        "code": "custom",
+                        "field": "name",
+                        "message": "name already exists on this account",
+                    }
+                ],
+            )
+        self.add_repository(owner, name)
+        repo = self.repositories[(owner.lower(), name.lower())]
+        repo.visibility, repo.description, repo.homepage = visibility, description, homepage
+        return repo
+
+    def org_repositories(self, org: str) -> list[Repository]:
+        """An organization's repositories in the order they were created."""
+        found = [r for r in self.repositories.values() if r.owner.lower() == org.lower()]
+        return sorted(found, key=lambda r: r.id)
+
+    def add_environment(self, owner: str, repo: str, environment: str) -> DeployEnvironment:
+        """Create a deployment environment (and its repository) or touch an existing one."""
         self.add_repository(owner, repo)
         found = self.repositories[(owner.lower(), repo.lower())]
-        found.environments.setdefault(environment.lower(), environment)
+        now = self.clock.now()
+        existing = found.environments.get(environment.lower())
+        if existing is not None:
+            existing.updated_at = now
+            return existing
+        created = DeployEnvironment(next(self._environment_ids), environment, now, now)
+        found.environments[environment.lower()] = created
+        return created
+
+    def environment(self, owner: str, repo: str, environment: str) -> DeployEnvironment:
+        found = self.repository(owner, repo).environments.get(environment.lower())
+        if found is None:
+            raise GitHubError(
+                404, "Not Found", "https://docs.github.com/rest/deployments/environments"
+            )
+        return found
+
+    def delete_environment(self, owner: str, repo: str, environment: str) -> None:
+        """Remove an environment and, as GitHub does, the secrets it held."""
+        found = self.repository(owner, repo)
+        env = self.environment(owner, repo, environment)
+        del found.environments[env.name.lower()]
+        self.scopes.pop(f"repos/{found.full_name}/environments/{env.name}".lower(), None)
 
     def repository(self, owner: str, name: str) -> Repository:
         found = self.repositories.get((owner.lower(), name.lower()))
@@ -205,11 +302,7 @@ class GitHubStore:
 
     def env_scope(self, owner: str, repo: str, environment: str) -> SecretScope:
         found = self.repository(owner, repo)
-        env = found.environments.get(environment.lower())
-        if env is None:
-            raise GitHubError(
-                404, "Not Found", "https://docs.github.com/rest/deployments/environments"
-            )
+        env = self.environment(owner, repo, environment).name
         return self._scope("env", f"repos/{found.full_name}/environments/{env}", found.owner)
 
     def scope_at(self, path: str) -> SecretScope:
@@ -339,7 +432,8 @@ class GitHubStore:
             {
                 "id": repo.id,
                 "full_name": repo.full_name,
-                "environments": sorted(repo.environments.values()),
+                "visibility": repo.visibility,
+                "environments": sorted(env.name for env in repo.environments.values()),
             }
             for repo in sorted(self.repositories.values(), key=lambda r: r.id)
         ]

@@ -4,11 +4,17 @@ bring their own connection handling: PyGithub, the ESC SDK, curl, secretsync its
 Wire faults are carried out for real: a drop closes the connection without a byte, a
 truncation promises a longer ``Content-Length`` than it sends (or cuts the header block
 when there is no body) and closes.
+
+A request target in absolute form (``GET http://api.github.localhost/user HTTP/1.1``, what
+a client sends when this server is its ``HTTP_PROXY``) is answered here, as the host it
+names, when that host is local (``localhost``, ``*.localhost``, a loopback address): the
+GitHub CLI reaches the emulator that way. Any other host gets 502: this is no proxy.
 """
 
 from __future__ import annotations
 
 import ipaddress
+import json
 import socket
 import sys
 import threading
@@ -17,6 +23,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 from secretsync.emulator._http import Delivery, EmuRequest, EmuResponse
 
@@ -71,8 +78,19 @@ class _Handler(BaseHTTPRequestHandler):
     def _serve(self) -> None:
         body = self._read_body()
         host = self.headers.get("Host") or "{}:{}".format(*self.server.server_address[:2])
+        target, base = self.path, f"http://{host}"
+        if not target.startswith("/"):  # absolute form: we are someone's HTTP_PROXY
+            parts = urlsplit(target)
+            name = (parts.hostname or "").lower()
+            if parts.scheme not in ("http", "https") or not (
+                name.endswith(".localhost") or is_loopback(name)
+            ):
+                self._not_a_proxy(parts.netloc)
+                return
+            target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+            base = f"{parts.scheme}://{parts.netloc}"
         req = EmuRequest.build(
-            self.command, self.path, dict(self.headers.items()), body, base_url=f"http://{host}"
+            self.command, target, dict(self.headers.items()), body, base_url=base
         )
         try:
             delivery = self.server.emulator.deliver(req)
@@ -106,6 +124,15 @@ class _Handler(BaseHTTPRequestHandler):
             self.close_connection = True
         elif not head:
             self.wfile.write(answer.body)
+
+    def _not_a_proxy(self, netloc: str) -> None:
+        message = f"the secretsync emulator is not a proxy: it does not forward to {netloc!r}"
+        payload = json.dumps({"message": message}).encode()
+        self.send_response(502)
+        self.send_header("Content-Type", "application/json; charset=utf-8")
+        self.send_header("Content-Length", str(len(payload)))
+        self.end_headers()
+        self.wfile.write(payload)
 
     def _read_body(self) -> bytes:
         if "chunked" in self.headers.get("Transfer-Encoding", "").lower():

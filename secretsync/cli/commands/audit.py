@@ -98,7 +98,12 @@ def run(args: argparse.Namespace, app: App) -> int:
                 f"warning: {loaded.origin} holds 100 or more names; a workflow sees only the "
                 "first 100 organization secrets, so some values may be missing (not judged)"
             )
-    findings = asyncio.run(_gather(app, smap, environments, source, root, map_file))
+    from secretsync.cli.progress import progress
+
+    with progress(app, args.output) as board:
+        reading = board.task(f"audit: reading {', '.join(environments)}")
+        findings = asyncio.run(_gather(app, smap, environments, source, root, map_file))
+        reading.done()
     return _finish(args, app, findings, map_file, tuple(environments), fail_on)
 
 

@@ -12,6 +12,7 @@ from rich.table import Table
 from secretsync.cli.app import App
 from secretsync.cli.commands import sync as sync_command
 from secretsync.cli.options import add_format, add_output
+from secretsync.cli.progress import Board, progress
 from secretsync.sync.apply import plan_environments
 from secretsync.sync.plan import Action, EnvPlan
 
@@ -43,7 +44,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 def run(args: argparse.Namespace, app: App) -> int:
     job = sync_command.prepare(args, app)
-    plans = asyncio.run(_plan(job, app))
+    with progress(app, args.output) as board:
+        plans = asyncio.run(_plan(job, app, board))
     if args.format == "json":
         app.write_output(json.dumps(render_json(plans), indent=2), args.output)
     elif args.output is None and app.stdout.isatty():
@@ -60,13 +62,18 @@ def run(args: argparse.Namespace, app: App) -> int:
     return 1 if args.exit_code and pending else 0
 
 
-async def _plan(job: sync_command.Job, app: App) -> list[EnvPlan]:
+async def _plan(job: sync_command.Job, app: App, board: Board) -> list[EnvPlan]:
     async with sync_command.esc_client(app) as esc:
         await sync_command.resolve_shard(job, app)
+        github = board.task("GitHub: reading when each secret was updated")
         times = await sync_command.read_github_times(job, app)
-        return await plan_environments(
+        github.done()
+        esc_task = board.task(f"ESC: reading {', '.join(job.environments)}")
+        plans = await plan_environments(
             esc, job.smap, job.environments, job.source, times, job.options
         )
+        esc_task.done()
+        return plans
 
 
 def render_json(plans: Sequence[EnvPlan]) -> dict[str, object]:

@@ -14,8 +14,6 @@ from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
-from rich.progress import Progress, SpinnerColumn, TextColumn
-
 from secretsync.cli.app import App
 from secretsync.cli.options import (
     add_environments,
@@ -24,6 +22,7 @@ from secretsync.cli.options import (
     add_source,
     selected_environments,
 )
+from secretsync.cli.progress import progress
 from secretsync.clients import esc_from_env, github_from_env
 from secretsync.errors import ConfigError, CredentialsError, UsageError
 from secretsync.shards import owner_of, plan_shards, read_arrangement, shard_members
@@ -251,21 +250,19 @@ async def _sync(job: Job, app: App) -> list[EnvResult]:
 
 @contextmanager
 def _progress(app: App, environments: Sequence[str]) -> Iterator[ProgressFn | None]:
-    """A spinner per environment on a terminal; nothing when piped."""
-    if not app.interactive or app.verbosity < 0:
-        yield None
-        return
-    with Progress(
-        SpinnerColumn(), TextColumn("{task.description}"), console=app.err, transient=True
-    ) as progress:
-        tasks = {env: progress.add_task(f"{env}: reading", total=1) for env in environments}
+    """A line per environment on a terminal (reading, writing, done); nothing when piped."""
+    with progress(app) as board:
+        if not board.live:
+            yield None
+            return
+        tasks = {env: board.task(f"{env}: reading") for env in environments}
 
         def notify(env: str, stage: str) -> None:
             for name, task in tasks.items():
                 if env in ("*", name) and stage == "read":
-                    progress.update(task, description=f"{name}: writing")
+                    task.update(f"{name}: writing")
                 elif env == name and stage == "done":
-                    progress.update(task, description=f"{name}: done", completed=1)
+                    task.done(f"{name}: done")
 
         yield notify
 
