@@ -367,6 +367,7 @@ def test_every_rule_has_words_and_default_severity() -> None:
         "orphan-esc",
         "workflow-undefined",
         "unreachable",
+        "hidden-from-sync",
     ]
     warnings = {r.id for r in RULES.values() if r.severity is Severity.WARNING}
     assert warnings == {"format-mismatch", "stale", "orphan-github", "orphan-esc"}

@@ -6,12 +6,16 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
+import subprocess
+import sys
 import threading
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+import yaml
 from canary_support import Interposer, Rule, Run, run_cli
 from map_support import map_head
 
@@ -91,9 +95,7 @@ def esc_values(emu: Emulator) -> dict[str, str]:
     return {n: v for n in NAMES if (v := definition.secret_value(f"app.{n.lower()}"))}
 
 
-def test_audit_names_exactly_the_50_past_the_first_100(
-    org: ServedEmulator, tmp_path: Path
-) -> None:
+def test_audit_names_exactly_the_50_past_the_first_100(org: ServedEmulator, tmp_path: Path) -> None:
     env = environ(org, tmp_path, SYNC[:1])
     run = run_cli(["audit", "-e", "production", "--format", "json"], env)
     assert run.code == 1, run.err
@@ -131,7 +133,8 @@ def test_shards_apply_then_two_shards_sync_at_once(org: ServedEmulator, tmp_path
     views = {repo: workflow_secrets(org, repo) for repo in SYNC}
     seen = [set(views[repo]["organization"]) for repo in SYNC]
     assert not seen[0] & seen[1] and seen[0] | seen[1] == set(NAMES)
-    assert all(len(s) <= 100 and not views[r]["organization_past_limit"] for s, r in zip(seen, SYNC))
+    for repo, names in zip(SYNC, seen, strict=True):
+        assert len(names) <= 100 and not views[repo]["organization_past_limit"]
     for stored in emu.state()["github"]["secrets"]:
         assert stored["visibility"] == "selected"
         assert {f"{ORG}/{c}" for c in CONSUMERS} <= set(stored["selected_repositories"])
@@ -192,3 +195,44 @@ def test_a_shard_that_meets_another_shards_write_re_reads_and_keeps_both(
     assert first.code == 0, first.err
     assert json.loads(first.out)["environments"][0]["attempts"] == 2
     assert esc_values(emu) == {n: value_of(n) for n in NAMES}
+
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _shard_step() -> str:
+    workflow = yaml.safe_load((ROOT / ".github" / "workflows" / "sync_secrets.yml").read_text())
+    step = next(s for s in workflow["jobs"]["sync"]["steps"] if s.get("id") == "shard")
+    script: str = step["run"].split("<<'PY'\n", 1)[1].rsplit("PY", 1)[0]
+    return script
+
+
+@pytest.mark.parametrize(
+    ("sync", "here", "code", "flags"),
+    [
+        (SYNC, "acme/Secrets-Sync-2", 0, "flags=--shard secrets-sync-2"),
+        (SYNC[:1], "acme/secrets-sync-1", 0, "flags="),
+        (SYNC, "acme/elsewhere", 1, ""),
+    ],
+)
+def test_the_workflow_passes_its_own_shard(
+    tmp_path: Path, sync: tuple[str, ...], here: str, code: int, flags: str
+) -> None:
+    (tmp_path / "config").mkdir()
+    (tmp_path / "config" / "secret_map.yaml").write_text(map_text(sync, NAMES[:2]))
+    done = subprocess.run(
+        [sys.executable, "-c", _shard_step()],
+        cwd=tmp_path,
+        env={**os.environ, "GITHUB_REPOSITORY": here},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == code, done.stderr
+    assert done.stdout.strip() == flags
+    if code:
+        assert "not one of the map's sync.repositories" in done.stderr
+    runs = [s.get("run", "") for s in yaml.safe_load(
+        (ROOT / ".github" / "workflows" / "sync_secrets.yml").read_text()
+    )["jobs"]["sync"]["steps"]]  # fmt: skip
+    assert any("secretsync sync" in r and "steps.shard.outputs.flags" in r for r in runs)

@@ -43,7 +43,11 @@ def put(client: httpx.Client, path: str, value: str, **body: object) -> None:
     sealed = SealedBox(PublicKey(base64.b64decode(key["key"]))).encrypt(value.encode())
     answer = client.put(
         path,
-        json={"encrypted_value": base64.b64encode(sealed).decode(), "key_id": key["key_id"], **body},
+        json={
+            "encrypted_value": base64.b64encode(sealed).decode(),
+            "key_id": key["key_id"],
+            **body,
+        },
     )
     assert answer.status_code in (201, 204), answer.text
 

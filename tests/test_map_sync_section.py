@@ -30,7 +30,9 @@ def test_without_a_sync_section_there_are_none() -> None:
 
 def test_names_github_refuses_each_at_its_position() -> None:
     found = problems(
-        "sync:\n  repositories:\n    - ai-cherry/secrets-sync\n    - '..'\n    - " + "r" * 101 + "\n"
+        "sync:\n  repositories:\n    - ai-cherry/secrets-sync\n    - '..'\n    - "
+        + "r" * 101
+        + "\n"
     )
     assert found[0].startswith("m.yaml:9:7: sync repository 'ai-cherry/secrets-sync'")
     assert "without the owner" in found[0]

@@ -26,9 +26,7 @@ MAP = ACME_HEAD + (
 
 
 def client(served: ServedEmulator) -> GitHubClient:
-    return GitHubClient(
-        token="t", base_url=served.github_url, policy=RetryPolicy(time_scale=0.001)
-    )
+    return GitHubClient(token="t", base_url=served.github_url, policy=RetryPolicy(time_scale=0.001))
 
 
 @pytest.fixture
@@ -85,7 +83,10 @@ async def test_apply_refuses_before_any_write(served: ServedEmulator) -> None:
         added = [r for r in emu.request_log() if r["method"] == "PUT"]
         assert len(added) == 1 and added[0]["status"] == 204
         state = {s["name"]: s for s in emu.state()["github"]["secrets"]}
-        assert set(state["BETA"]["selected_repositories"]) == {"acme/app", f"acme/{plan.shard_of('BETA')}"}
+        assert set(state["BETA"]["selected_repositories"]) == {
+            "acme/app",
+            f"acme/{plan.shard_of('BETA')}",
+        }
 
     fake = plan_shards(smap, arrangement)
     fake.changes = [c for c in plan.changes]

@@ -121,6 +121,8 @@ def build_scenario(smap: SecretMap, rng: random.Random | None = None) -> Scenari
 def seed(emu: Emulator, sc: Scenario) -> None:
     """GitHub as the organization has it; ESC as a sync 12 days ago left it."""
     smap = sc.smap
+    for repo in smap.sync_repositories:  # the sync workflow's repository sees the secrets
+        emu.add_repository(smap.github_org, repo)
     for name, value in sc.values.items():
         secret = smap.secrets[name]
         target = secret.github
