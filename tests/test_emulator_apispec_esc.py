@@ -128,7 +128,7 @@ def exchanges(secretsync_emulator_server: Any) -> Iterator[list[Exchange]]:
             return resp
 
         yaml_headers = {"Content-Type": "application/x-yaml"}
-        call("GET", f"/environments/{ORG}")  # 404: no such org yet
+        call("GET", f"/environments/{ORG}")  # 200, no environments yet
         call("POST", f"/environments/{ORG}", json={"project": "proj", "name": "dev"})
         call("POST", f"/environments/{ORG}", json={"project": "proj", "name": "dev"})  # 409
         call("POST", f"/environments/{ORG}", json={"project": "proj", "name": "bad name"})
@@ -170,6 +170,18 @@ def exchanges(secretsync_emulator_server: Any) -> Iterator[list[Exchange]]:
         call("PATCH", ENV + "/versions/tags/stable", json={"revision": 1})
         call("GET", ENV + "/versions/stable")
         call("DELETE", ENV + "/versions/tags/stable")
+        call("POST", ENV + "/tags", json={"name": "team", "value": "payments"})
+        call("POST", ENV + "/tags", json={"name": "team", "value": "again"})  # 400
+        call("GET", ENV + "/tags", params={"count": 5})
+        call("GET", ENV + "/tags/team")
+        call("GET", ENV + "/tags/missing")
+        tag_update = {"currentTag": {"value": "payments"}, "newTag": {"name": "", "value": "x"}}
+        call("PATCH", ENV + "/tags/team", json=tag_update)
+        call("POST", ENV + "/clone", json={"project": "proj", "name": "copy"})
+        call("POST", ENV + "/clone", json={"project": "proj", "name": "copy"})  # 400: exists
+        call("POST", f"/environments/{ORG}/proj/missing/clone", json={"project": "p", "name": "c"})
+        call("DELETE", ENV + "/tags/team")
+        call("DELETE", ENV + "/tags/team")  # 404
         call(
             "POST",
             f"/environments/{ORG}/yaml/check",
@@ -195,6 +207,8 @@ def test_every_answer_matches_the_published_description(
 ) -> None:
     statuses = {(ex.method, ex.status) for ex in exchanges}
     assert {("PATCH", 409), ("PATCH", 400), ("GET", 404), ("POST", 409), ("POST", 400)} <= statuses
+    assert (exchanges[0].method, exchanges[0].status) == ("GET", 200)  # an org with none
+    assert json.loads(exchanges[0].body) == {"environments": []}
     for ex in exchanges:
         spec.check(ex)
 

@@ -88,7 +88,8 @@ def test_new_environment_is_revision_one_and_empty(api: Api) -> None:
 
 
 def test_unknown_things_are_404_json(api: Api) -> None:
-    assert api.call("GET", f"/environments/{ORG}").status == 404
+    empty = api.call("GET", f"/environments/{ORG}")  # an org with none: an empty list
+    assert (empty.status, body(empty)) == (200, {"environments": []})
     api.create()
     for method, target in [
         ("GET", "/environments/acme-org/proj/nope"),
@@ -97,6 +98,7 @@ def test_unknown_things_are_404_json(api: Api) -> None:
         ("GET", ENV + "/versions/9"),
         ("GET", ENV + "/versions/some-tag"),
         ("GET", ENV + "/open/unknown-session"),
+        ("GET", ENV + "/tags/unknown-tag"),
         ("GET", "/nothing"),
     ]:
         resp = api.call(method, target, "")

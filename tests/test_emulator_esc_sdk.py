@@ -103,3 +103,72 @@ def test_errors_surface_as_api_exceptions(client: Any) -> None:
     assert missing.value.status == 404
     client.delete_environment(ORG, PROJECT, ENV)
     assert client.list_environments(ORG).environments == []
+
+
+def test_environment_tags_create_list_get_update_delete(client: Any) -> None:
+    client.create_environment(ORG, PROJECT, ENV)
+    created = client.create_environment_tag(ORG, PROJECT, ENV, "team", "payments")
+    assert (created.name, created.value) == ("team", "payments")
+    client.create_environment_tag(ORG, PROJECT, ENV, "tier", "gold")
+    listed = client.list_environment_tags(ORG, PROJECT, ENV)
+    assert {n: t.value for n, t in listed.tags.items()} == {"team": "payments", "tier": "gold"}
+    assert listed.next_token == ""
+    page = client.list_environment_tags(ORG, PROJECT, ENV, count=1)
+    assert list(page.tags) == ["team"] and page.next_token == "team"
+    rest = client.list_environment_tags(ORG, PROJECT, ENV, after=page.next_token)
+    assert list(rest.tags) == ["tier"]
+    assert client.get_environment_tag(ORG, PROJECT, ENV, "tier").value == "gold"
+
+    moved = client.update_environment_tag(ORG, PROJECT, ENV, "team", "payments", "owner", "")
+    assert (moved.name, moved.value) == ("owner", "payments")  # empty value: unchanged
+    with pytest.raises(esc.ApiException) as stale:  # the current value no longer matches
+        client.update_environment_tag(ORG, PROJECT, ENV, "owner", "billing", "", "ledger")
+    assert stale.value.status == 400
+    client.delete_environment_tag(ORG, PROJECT, ENV, "owner")
+    with pytest.raises(esc.ApiException) as gone:
+        client.get_environment_tag(ORG, PROJECT, ENV, "owner")
+    assert gone.value.status == 404
+    assert list(client.list_environment_tags(ORG, PROJECT, ENV).tags) == ["tier"]
+
+
+def test_clone_copies_the_definition_and_what_it_is_asked_to_preserve(client: Any) -> None:
+    client.create_environment(ORG, PROJECT, ENV)
+    client.update_environment_yaml(ORG, PROJECT, ENV, "values:\n  n: 1\n  s: {fn::secret: x}\n")
+    client.update_environment_yaml(ORG, PROJECT, ENV, "values:\n  n: 2\n  s: {fn::secret: y}\n")
+    client.create_environment_tag(ORG, PROJECT, ENV, "team", "payments")
+    client.create_environment_revision_tag(ORG, PROJECT, ENV, "stable", 2)
+
+    client.clone_environment(ORG, PROJECT, ENV, "other", "copy")
+    _, values, _ = client.open_and_read_environment(ORG, "other", "copy")
+    assert values == {"n": 2, "s": "y"}
+    assert [r.number for r in client.list_environment_revisions(ORG, "other", "copy")] == [1]
+    assert client.list_environment_tags(ORG, "other", "copy").tags == {}
+
+    client.clone_environment(
+        ORG,
+        PROJECT,
+        ENV,
+        PROJECT,
+        "full",
+        {
+            "preserve_history": True,
+            "preserve_environment_tags": True,
+            "preserve_revision_tags": True,
+        },
+    )
+    assert [r.number for r in client.list_environment_revisions(ORG, PROJECT, "full")] == [3, 2, 1]
+    assert client.get_environment_tag(ORG, PROJECT, "full", "team").value == "payments"
+    _, old, _ = client.open_and_read_environment_at_version(ORG, PROJECT, "full", "stable")
+    assert old == {"n": 1, "s": "x"}
+
+    with pytest.raises(esc.ApiException) as taken:
+        client.clone_environment(ORG, PROJECT, ENV, "other", "copy")
+    assert taken.value.status == 400
+    names = {(e.project, e.name) for e in client.list_environments(ORG).environments}
+    assert names == {(PROJECT, ENV), ("other", "copy"), (PROJECT, "full")}
+
+
+def test_an_organization_without_environments_lists_none(client: Any) -> None:
+    listed = client.list_environments("fresh-org")
+    assert listed.environments == []
+    assert listed.next_token is None

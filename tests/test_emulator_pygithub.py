@@ -80,3 +80,61 @@ def test_pygithub_sees_githubs_errors(gh: Github) -> None:
     with pytest.raises(GithubException) as caught:
         org.create_secret("GITHUB_NOPE", "v", visibility="all")
     assert caught.value.status == 422
+
+
+def test_create_repository_and_environment_then_write_secrets_in_both(
+    gh: Github, secretsync_emulator: Emulator
+) -> None:
+    org = gh.get_organization(ORG)
+    repo = org.create_repo("payments", description="made by PyGithub", private=True)
+    assert (repo.full_name, repo.private, repo.description) == (
+        f"{ORG}/payments",
+        True,
+        "made by PyGithub",
+    )
+    assert [r.name for r in org.get_repos()] == ["payments"]
+    with pytest.raises(GithubException) as taken:
+        org.create_repo("payments")
+    assert taken.value.status == 422
+
+    env = repo.create_environment("production", wait_timer=5)
+    assert env.name == "production"
+    assert [rule.type for rule in env.protection_rules] == ["wait_timer"]
+    repo.create_environment("staging")
+    assert [e.name for e in repo.get_environments()] == ["production", "staging"]
+    assert repo.get_environment("staging").url.endswith(
+        f"/repos/{ORG}/payments/environments/staging"
+    )
+
+    repo.create_secret("REPO_TOKEN", CANARY)
+    env.create_secret("ENV_TOKEN", CANARY + "-env")
+    assert values(secretsync_emulator) == {
+        (f"repos/{ORG}/payments", "REPO_TOKEN"): CANARY,
+        (f"repos/{ORG}/payments/environments/production", "ENV_TOKEN"): CANARY + "-env",
+    }
+    assert [s.name for s in env.get_secrets()] == ["ENV_TOKEN"]
+
+    repo.delete_environment("staging")
+    assert [e.name for e in repo.get_environments()] == ["production"]
+    with pytest.raises(GithubException) as gone:
+        repo.get_environment("staging")
+    assert gone.value.status == 404
+
+
+def test_a_ghes_style_base_url_works_too(
+    secretsync_emulator_server: ServedEmulator, secretsync_emulator: Emulator
+) -> None:
+    client = Github(
+        base_url=secretsync_emulator_server.url + "/api/v3",
+        auth=Auth.Token("t"),
+        retry=None,
+        seconds_between_requests=None,
+        seconds_between_writes=None,
+    )
+    try:
+        repo = client.get_organization(ORG).create_repo("ghes")
+        repo.create_secret("VIA_PREFIX", "v")
+        assert repo.url == f"{secretsync_emulator_server.url}/api/v3/repos/{ORG}/ghes"
+    finally:
+        client.close()
+    assert values(secretsync_emulator) == {(f"repos/{ORG}/ghes", "VIA_PREFIX"): "v"}

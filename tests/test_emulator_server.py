@@ -257,3 +257,46 @@ def test_concurrent_writes_from_many_threads_all_land(
     with httpx.Client(base_url=secretsync_emulator_server.url, headers=AUTH) as client:
         used = client.get(f"/orgs/{ORG}").headers["x-ratelimit-used"]
     assert used == "42"  # every request counted once, none lost to a race
+
+
+def _raw(url: str, request: bytes) -> bytes:
+    host, port = url.removeprefix("http://").rsplit(":", 1)
+    with socket.create_connection((host, int(port)), timeout=10) as conn:
+        conn.sendall(request)
+        chunks = []
+        while chunk := conn.recv(65536):
+            chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def test_absolute_form_targets_are_answered_as_the_local_host_they_name(
+    secretsync_emulator: Emulator, secretsync_emulator_server: ServedEmulator
+) -> None:
+    """What a client sends when the emulator is its HTTP_PROXY (the GitHub CLI does)."""
+    for i in range(3):
+        secretsync_emulator.seed_github_secret(f"orgs/{ORG}", f"S{i}", "v")
+    answer = _raw(
+        secretsync_emulator_server.url,
+        b"GET http://api.github.localhost/api/v3/orgs/ai-cherry/actions/secrets?per_page=1 "
+        b"HTTP/1.1\r\nHost: api.github.localhost\r\nAuthorization: token t\r\n"
+        b"Connection: close\r\n\r\n",
+    )
+    head, _, body = answer.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 200")
+    assert b"<http://api.github.localhost/api/v3/orgs/ai-cherry/actions/secrets?" in head
+    assert b'"total_count": 3' in body
+    log = secretsync_emulator.request_log()[-1]
+    assert (log["path"], log["status"]) == ("/api/v3/orgs/ai-cherry/actions/secrets", 200)
+
+
+def test_absolute_form_for_another_host_is_refused_not_forwarded(
+    secretsync_emulator: Emulator, secretsync_emulator_server: ServedEmulator
+) -> None:
+    answer = _raw(
+        secretsync_emulator_server.url,
+        b"GET http://api.github.com/orgs/x HTTP/1.1\r\nHost: api.github.com\r\n"
+        b"Connection: close\r\n\r\n",
+    )
+    assert answer.startswith(b"HTTP/1.1 502")
+    assert b"not a proxy" in answer
+    assert secretsync_emulator.request_log() == []

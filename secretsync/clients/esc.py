@@ -175,11 +175,22 @@ class EscClient(ServiceClient):
         )
 
     async def get_definition(
-        self, org: str, project: str, name: str, decrypt: bool = False
+        self,
+        org: str,
+        project: str,
+        name: str,
+        decrypt: bool = False,
+        *,
+        attempts: int | None = None,
     ) -> Definition:
-        """The YAML definition (secrets as ciphertext, or plaintext with ``decrypt``)."""
+        """The YAML definition (secrets as ciphertext, or plaintext with ``decrypt``).
+
+        ``attempts`` overrides the retry policy's count (sync confirms an unanswered write
+        with a read that tries harder).
+        """
         suffix = "/decrypt" if decrypt else ""
-        return await self._read_definition(EnvironmentRef(org, project, name), suffix)
+        ref = EnvironmentRef(org, project, name)
+        return await self._read_definition(ref, suffix, attempts)
 
     async def get_definition_at(
         self, org: str, project: str, name: str, version: int | str, decrypt: bool = False
@@ -188,7 +199,9 @@ class EscClient(ServiceClient):
         suffix = f"/versions/{seg(str(version))}" + ("/decrypt" if decrypt else "")
         return await self._read_definition(EnvironmentRef(org, project, name), suffix)
 
-    async def _read_definition(self, ref: EnvironmentRef, suffix: str) -> Definition:
+    async def _read_definition(
+        self, ref: EnvironmentRef, suffix: str, attempts: int | None = None
+    ) -> Definition:
         def parse(response: httpx.Response) -> Definition:
             revision = response.headers.get("pulumi-esc-revision")
             return Definition(
@@ -204,6 +217,7 @@ class EscClient(ServiceClient):
             what=f"environment {ref}",
             action="read",
             parse=parse,
+            attempts=attempts,
         )
 
     async def update_definition(

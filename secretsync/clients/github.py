@@ -262,8 +262,11 @@ class GitHubClient(ServiceClient):
                 "GET", url, params=params, what=str(scope), action="list secrets of", parse=parse
             )
 
-    async def get_secret(self, scope: Scope, name: str) -> SecretMeta:
-        """One secret's metadata; ``NotFoundError`` when absent."""
+    async def get_secret(
+        self, scope: Scope, name: str, *, attempts: int | None = None
+    ) -> SecretMeta:
+        """One secret's metadata; ``NotFoundError`` when absent. ``attempts`` overrides the
+        policy's count (push confirms an unanswered write with a read that tries harder)."""
         async with self._reads:
             return await self._session.call(
                 "GET",
@@ -271,6 +274,7 @@ class GitHubClient(ServiceClient):
                 what=_secret(scope, name),
                 action="read",
                 parse=lambda r: _meta(r.json(), scope),
+                attempts=attempts,
             )
 
     async def public_key(self, scope: Scope) -> PublicKey:

@@ -266,20 +266,28 @@ class Session:
         idempotent: bool = True,
         write: bool = False,
         values: Iterable[str] = (),
+        attempts: int | None = None,
         **kwargs: Any,
     ) -> T:
         """Send one logical request (maybe several attempts) and parse the answer.
 
         ``what`` names the object ("secret X in organization o") and ``action`` the verb
         ("write") for messages; ``values`` are secrets this call carries, scrubbed from any
-        message on top of the session's redactor.
+        message on top of the session's redactor. ``attempts`` overrides the policy's
+        count for this call (a read that confirms an unanswered write tries harder).
         """
+        waited = [0.0]
+
+        def before_sleep(state: RetryCallState) -> None:
+            waited[0] += state.next_action.sleep if state.next_action else 0.0
+            self._log_retry(state)
+
         retrying = AsyncRetrying(
             retry=retry_if_exception(lambda exc: self._retry(exc, idempotent)),
-            stop=stop_after_attempt(self.policy.attempts),
+            stop=stop_after_attempt(attempts or self.policy.attempts),
             wait=self._wait,
             sleep=self._sleep,
-            before_sleep=self._log_retry,
+            before_sleep=before_sleep,
             reraise=True,
         )
         self._check_origin(path, what, action)
@@ -292,7 +300,7 @@ class Session:
                     )
         except _Retryable as exc:
             tries = int(retrying.statistics.get("attempt_number", 1))
-            raise self._gave_up(exc, what, action, tries) from None
+            raise self._gave_up(exc, what, action, tries, waited[0]) from None
         raise AssertionError("unreachable")  # pragma: no cover  # tenacity reraises
 
     def _check_origin(self, path: str, what: str, action: str) -> None:
@@ -410,12 +418,14 @@ class Session:
             f"{self.label}: unexpected status {status} trying to {action} {what}", **args
         )
 
-    def _gave_up(self, exc: _Retryable, what: str, action: str, tries: int) -> ServiceError:
+    def _gave_up(
+        self, exc: _Retryable, what: str, action: str, tries: int, waited: float
+    ) -> ServiceError:
         args: dict[str, Any] = {"service": self.service, "status": exc.status}
         if exc.delay is not None:
             return RateLimitError(
-                f"{self.label}: could not {action} {what}: still rate limited "
-                f"(the service asked to wait {exc.delay:.0f} s)",
+                f"{self.label}: could not {action} {what}: "
+                + self._rate_limit_story(exc.delay, tries, waited),
                 hint="lower the write budget or retry later",
                 **args,
             )
@@ -424,6 +434,23 @@ class Session:
             + (f" (gave up after {tries} attempts)" if tries > 1 else ""),
             hint="the service may be down or the network unreliable; retry later",
             **args,
+        )
+
+    def _rate_limit_story(self, asked: float, tries: int, waited: float) -> str:
+        """What was asked and what was really waited: a shortened wait is said as such."""
+        limit = self.policy.max_rate_limit_wait
+        if asked > limit:
+            told = f"the service asked to wait {asked:.0f} s, longer than the {limit:.0f} s"
+            told += " this run waits"
+        else:
+            told = f"the service last asked to wait {asked:.0f} s"
+        if tries <= 1:
+            return f"rate limited ({told})"
+        scale = self.policy.time_scale
+        shortened = f", waits shortened by ${RETRY_SCALE_ENV_VAR}={scale:g}" if scale != 1 else ""
+        return (
+            f"still rate limited after {tries} attempts ({told}; waited {waited:.2f} s in "
+            f"all{shortened})"
         )
 
 
@@ -439,6 +466,11 @@ class ServiceClient:
     """What the GitHub and ESC clients share: one ``Session``, async context, counting."""
 
     _session: Session
+
+    @property
+    def policy(self) -> RetryPolicy:
+        """How hard this client tries; callers pace their own retries (409 loops) by it."""
+        return self._session.policy
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self._session!r})"

@@ -22,6 +22,8 @@ Inferred behaviour of the HTTP surface (from the official CLI and SDK, not the s
 - ``yaml/check`` shows secret values as ``[secret]`` unless ``?showSecrets=true``.
 - A successful open answers ``{"id": ...}`` without ``diagnostics``: the service omits an
   empty list, and the SDK would reject a list where the swagger says an object.
+- Listing an organization that has no environments answers ``{"environments": []}``.
+- Environment tags and clone: :mod:`~secretsync.emulator.esc_manage`.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ import re
 import threading
 from typing import Any
 
+from secretsync.emulator import esc_manage
 from secretsync.emulator._http import Clock, EmuRequest, EmuResponse, isoformat_z
 from secretsync.emulator.esc_open import Fail, OpenSessions, diagnostics_response
 from secretsync.emulator.esc_store import Environment, EscStore, Revision, RevisionTag
@@ -115,9 +118,23 @@ class EscService:
             ("versions",): {"GET": self._versions},
             ("versions", "tags"): {"GET": self._list_tags, "POST": self._create_tag},
             ("open",): {"POST": self._open},
+            ("tags",): {
+                "GET": esc_manage.list_tags,
+                "POST": lambda r, e: esc_manage.create_tag(r, e, self._clock),
+            },
+            ("clone",): {
+                "POST": lambda r, e: esc_manage.clone_environment(r, e, self._store, self._clock)
+            },
         }
         if tuple(tail) in routes:
             return self._allow(m, routes[tuple(tail)], req, env)
+        if len(tail) == 2 and tail[0] == "tags":
+            env_tag_routes = {
+                "GET": esc_manage.get_tag,
+                "PATCH": lambda r, e, n: esc_manage.update_tag(r, e, n, self._clock),
+                "DELETE": esc_manage.delete_tag,
+            }
+            return self._allow(m, env_tag_routes, req, env, tail[1])
         if len(tail) == 3 and tail[:2] == ["versions", "tags"]:
             tag_routes = {"GET": self._get_tag, "PATCH": self._move_tag, "DELETE": self._delete_tag}
             return self._allow(m, tag_routes, req, env, tail[2])
@@ -165,9 +182,10 @@ class EscService:
         return EmuResponse.empty(204)
 
     def _list(self, req: EmuRequest, org: str) -> EmuResponse:
-        envs = self._store.environments(org)
-        if envs is None:
-            raise Fail(404, f"organization {org} not found")
+        # An organization without environments lists none (200, `environments: []`), as
+        # the service answers: the reference gives `environments` as required, the
+        # official CLI's client reads an empty list. The emulator knows every org.
+        envs = self._store.environments(org) or []
         token = req.arg("continuationToken")
         if token:
             try:

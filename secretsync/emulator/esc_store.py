@@ -26,7 +26,7 @@ from secretsync.emulator.esc_syntax import (
     secret_literal_problem,
 )
 
-__all__ = ["Environment", "EscStore", "Revision"]
+__all__ = ["Environment", "EnvironmentTag", "EscStore", "Revision", "RevisionTag"]
 
 _ORG = re.compile(r"[a-zA-Z0-9][a-zA-Z0-9-_]{1,38}[a-zA-Z0-9]")
 _NAME = re.compile(r"[a-zA-Z0-9-_.]{1,100}")
@@ -59,6 +59,28 @@ class RevisionTag:
 
 
 @dataclass
+class EnvironmentTag:
+    """A key/value label on an environment (``/tags``; see :mod:`esc_manage`)."""
+
+    id: str
+    name: str
+    value: str
+    created: datetime
+    modified: datetime
+
+    def to_api(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "name": self.name,
+            "value": self.value,
+            "created": isoformat_z(self.created),
+            "modified": isoformat_z(self.modified),
+            "editorLogin": CREATOR_LOGIN,
+            "editorName": "Emulator",
+        }
+
+
+@dataclass
 class Environment:
     org: str
     project: str
@@ -67,6 +89,7 @@ class Environment:
     created: datetime
     revisions: list[Revision] = field(default_factory=list)
     tags: dict[str, RevisionTag] = field(default_factory=dict)
+    env_tags: dict[str, EnvironmentTag] = field(default_factory=dict)
 
     @property
     def ref(self) -> str:

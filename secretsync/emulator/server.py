@@ -5,6 +5,12 @@ Wire faults are carried out for real: a drop closes the connection without a byt
 truncation promises a longer ``Content-Length`` than it sends (or cuts the header block
 when there is no body) and closes.
 
+A request is handed to the emulator only once its body has arrived whole, as the real
+services do: a body shorter than its ``Content-Length`` (the client closed or stalled) is
+never applied. Framing that cannot be read (a ``Content-Length`` that is not one decimal
+number, a bad chunk size, both framings at once) answers 400 and one past
+:data:`MAX_BODY_BYTES` 413, each on a closed connection, never a traceback.
+
 A request target in absolute form (``GET http://api.github.localhost/user HTTP/1.1``, what
 a client sends when this server is its ``HTTP_PROXY``) is answered here, as the host it
 names, when that host is local (``localhost``, ``*.localhost``, a loopback address): the
@@ -15,6 +21,7 @@ from __future__ import annotations
 
 import ipaddress
 import json
+import re
 import socket
 import sys
 import threading
@@ -30,7 +37,27 @@ from secretsync.emulator._http import Delivery, EmuRequest, EmuResponse
 if TYPE_CHECKING:
     from secretsync.emulator.app import Emulator
 
-__all__ = ["EmulatorServer", "ServedEmulator", "is_loopback", "serve"]
+__all__ = ["MAX_BODY_BYTES", "EmulatorServer", "ServedEmulator", "is_loopback", "serve"]
+
+# The emulator's own bound (neither API documents one for request bodies): GitHub's largest
+# body is one sealed 48 KB value (about 65 KB of Base64 in JSON); an ESC definition of a few
+# thousand secrets is a few MB. A longer body is refused (413) before a byte of it is read.
+MAX_BODY_BYTES = 32 * 1024 * 1024
+_LENGTH = re.compile(r"[0-9]{1,64}")
+_CHUNK = re.compile(rb"([0-9A-Fa-f]{1,16})[ \t]*(?:;[^\r\n]*)?\r?\n")
+_CHUNK_LINE_MAX = 4096  # a size line plus extensions; longer is not a chunk size
+
+
+class _Framing(Exception):
+    """The body cannot be read as framed: answer ``status`` and close the connection."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status, self.message = status, message
+
+
+class _Incomplete(Exception):
+    """The client stopped sending before its body was whole: nothing is applied."""
 
 
 def is_loopback(host: str) -> bool:
@@ -76,7 +103,14 @@ class _Handler(BaseHTTPRequestHandler):
         """Silent: the default prints every request line to stderr."""
 
     def _serve(self) -> None:
-        body = self._read_body()
+        try:
+            body = self._read_body()
+        except _Incomplete:
+            self.close_connection = True  # the peer is gone or stalled; nothing to answer
+            return
+        except _Framing as bad:
+            self._refuse(bad)
+            return
         host = self.headers.get("Host") or "{}:{}".format(*self.server.server_address[:2])
         target, base = self.path, f"http://{host}"
         if not target.startswith("/"):  # absolute form: we are someone's HTTP_PROXY
@@ -135,16 +169,78 @@ class _Handler(BaseHTTPRequestHandler):
         self.wfile.write(payload)
 
     def _read_body(self) -> bytes:
-        if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
-            chunks = []
-            while size := int(self.rfile.readline().split(b";")[0].strip() or b"0", 16):
-                chunks.append(self.rfile.read(size))
-                self.rfile.readline()
-            while self.rfile.readline().strip():  # trailers
-                pass
-            return b"".join(chunks)
-        length = int(self.headers.get("Content-Length") or 0)
-        return self.rfile.read(length) if length else b""
+        """The whole body as framed, or ``_Framing`` / ``_Incomplete``: never a short one."""
+        chunked = "chunked" in self.headers.get("Transfer-Encoding", "").lower()
+        lengths = self.headers.get_all("Content-Length") or []
+        if chunked and lengths:
+            raise _Framing(400, "a request may not carry both Content-Length and chunked framing")
+        if chunked:
+            return self._read_chunked()
+        if not lengths:
+            return b""
+        if len(set(lengths)) > 1 or not _LENGTH.fullmatch(lengths[0].strip()):
+            raise _Framing(400, "Content-Length must be one decimal number of bytes")
+        length = int(lengths[0])
+        if length > MAX_BODY_BYTES:
+            raise _Framing(413, f"the request body is larger than {MAX_BODY_BYTES} bytes")
+        return self._read_exactly(length)
+
+    def _read_chunked(self) -> bytes:
+        chunks: list[bytes] = []
+        total = 0
+        while True:
+            line = self._read_line()
+            match = _CHUNK.fullmatch(line)
+            if match is None:
+                raise _Framing(400, "invalid chunk size in a chunked request body")
+            size = int(match.group(1), 16)
+            if size == 0:
+                break
+            total += size
+            if total > MAX_BODY_BYTES:
+                raise _Framing(413, f"the request body is larger than {MAX_BODY_BYTES} bytes")
+            chunks.append(self._read_exactly(size))
+            if self._read_line().strip():
+                raise _Framing(400, "a chunk is longer than its size says")
+        while self._read_line().strip():  # trailers
+            pass
+        return b"".join(chunks)
+
+    def _read_line(self) -> bytes:
+        try:
+            line = self.rfile.readline(_CHUNK_LINE_MAX + 1)
+        except OSError:  # a timeout or reset mid-body
+            raise _Incomplete from None
+        if not line.endswith(b"\n"):
+            if len(line) > _CHUNK_LINE_MAX:
+                raise _Framing(400, "invalid chunk size in a chunked request body")
+            raise _Incomplete
+        return line
+
+    def _read_exactly(self, length: int) -> bytes:
+        try:
+            body = self.rfile.read(length) if length else b""
+        except OSError:
+            raise _Incomplete from None
+        if len(body) < length:
+            raise _Incomplete
+        return body
+
+    def _refuse(self, bad: _Framing) -> None:
+        """Answer a framing error in the shape of the API the path belongs to, and close."""
+        if "/api/esc" in self.path.split("?", 1)[0]:
+            document = {"code": bad.status, "message": bad.message}
+        else:
+            document = {"message": bad.message, "documentation_url": "https://docs.github.com/rest"}
+        payload = EmuResponse.json(bad.status, document)
+        self.close_connection = True
+        self.send_response(bad.status)
+        for name, value in payload.headers.items():
+            self.send_header(name, value)
+        self.send_header("Content-Length", str(len(payload.body)))
+        self.send_header("Connection", "close")
+        self.end_headers()
+        self.wfile.write(payload.body)
 
     do_GET = do_HEAD = do_PUT = do_POST = do_PATCH = do_DELETE = _serve
 

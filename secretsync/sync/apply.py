@@ -8,11 +8,19 @@ writers never lose each other's changes. Environments run concurrently.
 Refusals (a placeholder or empty value to be written, more deletes than ``max_deletes``)
 are checked for every selected environment *before* anything is written, so a refused run
 writes nothing anywhere.
+
+A write whose answer never came (the client gave up after dropped connections, 5xx or
+rate limits) may still have landed: before reporting a failure, sync reads the environment
+once more, trying harder, and reports success when what it meant to write is there. Beside
+a busy writer, each re-read waits a jittered, growing pause first (so two syncs, or a sync
+and a periodic writer, stop meeting at the same instant) and then re-applies at once; the
+revisions other writers made meanwhile are counted for the message.
 """
 
 from __future__ import annotations
 
 import asyncio
+import random
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -22,9 +30,11 @@ from secretsync.clients import Scope, scope_of
 from secretsync.errors import (
     ConflictError,
     CredentialsError,
+    RateLimitError,
     RefusedError,
     SecretSyncError,
     ServiceError,
+    UnreachableError,
 )
 from secretsync.sync.definition import EscDefinition, format_timestamp
 from secretsync.sync.plan import EnvPlan, apply_plan, build_plan
@@ -61,18 +71,27 @@ class SyncOptions:
     prune: bool = False
     max_deletes: int = 5
     allow_placeholders: bool = False
-    max_attempts: int = 5
-    shard: ShardFilter | None = None
+    max_attempts: int = 8  # writes per environment when other writers keep changing it
+    # The pause before re-reading after a 409: uniform in [0, min(cap, first * 2**n)) s
+    # ("full jitter"), times the client's time_scale.
+    conflict_pause_first: float = 0.05
+    conflict_pause_cap: float = 1.0
+    shard: ShardFilter | None = None  # sync --shard: one shard's secrets and paths
 
 
 @dataclass
 class EnvResult:
-    """The outcome for one environment: its final plan, and whether and how it was written."""
+    """The outcome for one environment: its final plan, and whether and how it was written.
+
+    ``other_writes``: revisions someone else made between this run's reads (0 when nobody
+    else wrote while sync worked on the environment).
+    """
 
     plan: EnvPlan
     written: bool = False
     attempts: int = 0
     error: SecretSyncError | None = field(default=None, repr=False)
+    other_writes: int = 0
 
 
 async def github_times(
@@ -109,9 +128,18 @@ async def github_times(
 
 
 async def _read(esc: EscClient, smap: SecretMap, env: str) -> tuple[EscDefinition, str | None]:
+    definition, etag, _ = await _read_revision(esc, smap, env)
+    return definition, etag
+
+
+async def _read_revision(
+    esc: EscClient, smap: SecretMap, env: str, attempts: int | None = None
+) -> tuple[EscDefinition, str | None, int | None]:
     env_name = smap.environments[env].esc_env
-    current = await esc.get_definition(smap.esc_org, smap.esc_project, env_name, decrypt=True)
-    return EscDefinition.parse(current.yaml), current.etag
+    current = await esc.get_definition(
+        smap.esc_org, smap.esc_project, env_name, decrypt=True, attempts=attempts
+    )
+    return EscDefinition.parse(current.yaml), current.etag, current.revision
 
 
 def _plan(
@@ -190,9 +218,11 @@ async def sync_environments(
     """
     notify = progress or (lambda _env, _stage: None)
 
-    async def read(env: str) -> tuple[EscDefinition, str | None] | SecretSyncError:
+    async def read(
+        env: str,
+    ) -> tuple[EscDefinition, str | None, int | None] | SecretSyncError:
         try:
-            return await _read(esc, smap, env)
+            return await _read_revision(esc, smap, env)
         except SecretSyncError as exc:
             return exc
 
@@ -204,17 +234,23 @@ async def sync_environments(
         if isinstance(outcome, SecretSyncError):
             results[env] = EnvResult(EnvPlan(env, smap.esc_ref(env)), error=outcome)
             continue
-        definition, etag = outcome
+        definition, etag, revision = outcome
         plan = _plan(smap, env, definition, source, times, options)
         _check(plan, options)
-        ready.append((env, plan, definition, etag))
+        ready.append((env, plan, definition, etag, revision))
 
     async def one(
-        env: str, plan: EnvPlan, definition: EscDefinition, etag: str | None
+        env: str,
+        plan: EnvPlan,
+        definition: EscDefinition,
+        etag: str | None,
+        revision: int | None,
     ) -> EnvResult:
         result = EnvResult(plan=plan)
         try:
-            await _write_loop(esc, smap, env, result, definition, etag, source, times, options)
+            await _write_loop(
+                esc, smap, env, result, definition, etag, source, times, options, revision
+            )
         except RefusedError:
             raise
         except SecretSyncError as exc:
@@ -237,20 +273,31 @@ async def _write_loop(
     source: SourceValues,
     times: Mapping[str, str | None] | None,
     options: SyncOptions,
+    revision: int | None = None,
 ) -> None:
     env_name = smap.environments[env].esc_env
     sent: tuple[EnvPlan, str] | None = None  # the last write answered with a 409
     for attempt in range(1, options.max_attempts + 1):
         result.attempts = attempt
         if attempt > 1:
-            definition, etag = await _read(esc, smap, env)
+            await _pause(esc, options, attempt)
+            landed_before = revision
+            definition, etag, revision = await _read_revision(esc, smap, env)
             if sent is not None and definition.dump() == sent[1]:
                 # Our own write landed; its answer was lost and the client's retry met
                 # the new ETag. What is in ESC is exactly what we sent.
                 result.plan, result.written = sent[0], True
+                result.other_writes += _others(landed_before, revision, ours=1)
                 return
+            # A 409 may also follow our own landed write (its answer lost) with another
+            # writer's change on top: the re-plan below then finds nothing left to write.
+            # (Counted as others' either way: a plain conflict is by far the likelier.)
+            result.other_writes += _others(landed_before, revision, ours=0)
             result.plan = _plan(smap, env, definition, source, times, options)
             _check(result.plan, options)
+            if sent is not None and not result.plan.needs_write:
+                result.written = True
+                return
         if not result.plan.needs_write:
             return
         apply_plan(definition, result.plan, source, _now())
@@ -260,15 +307,61 @@ async def _write_loop(
         except ConflictError:
             sent = (result.plan, EscDefinition.parse(text).dump())
             continue
+        except (UnreachableError, RateLimitError):
+            # No answer came, but an attempt may have been applied before its answer was
+            # lost: look before saying it failed.
+            if await _landed(esc, smap, env, result, source, times, options, revision):
+                return
+            raise
         result.written = True
         return
+    others = f"; {result.other_writes} changes by others seen" if result.other_writes else ""
     raise ConflictError(
         f"{smap.esc_ref(env)}: still changed by another writer after "
-        f"{options.max_attempts} attempts",
+        f"{options.max_attempts} attempts{others}",
         service="esc",
         status=409,
-        hint="run sync again",
+        hint="run sync again, or when the other writer is quieter",
     )
+
+
+async def _landed(
+    esc: EscClient,
+    smap: SecretMap,
+    env: str,
+    result: EnvResult,
+    source: SourceValues,
+    times: Mapping[str, str | None] | None,
+    options: SyncOptions,
+    revision: int | None,
+) -> bool:
+    """Whether the unanswered write is in ESC after all: one more read, trying twice as
+    hard as an ordinary one, and a plan that has nothing left to write. A read that fails
+    too leaves the original error standing (exit 1: the run cannot say it landed)."""
+    try:
+        definition, _, now = await _read_revision(esc, smap, env, attempts=2 * esc.policy.attempts)
+    except ServiceError:
+        return False
+    plan = _plan(smap, env, definition, source, times, options)
+    if plan.needs_write:
+        return False
+    result.written = True
+    result.other_writes += _others(revision, now, ours=1)
+    return True
+
+
+def _others(before: int | None, after: int | None, *, ours: int) -> int:
+    """Revisions between two reads that were not ours (``ours``: writes of ours that may
+    have landed in between)."""
+    if before is None or after is None:
+        return 0
+    return max(0, after - before - ours)
+
+
+async def _pause(esc: EscClient, options: SyncOptions, attempt: int) -> None:
+    """Full-jitter backoff before the re-read of attempt ``attempt`` (2 and up)."""
+    ceiling = min(options.conflict_pause_cap, options.conflict_pause_first * 2 ** (attempt - 2))
+    await asyncio.sleep(random.uniform(0, ceiling) * esc.policy.time_scale)  # noqa: S311
 
 
 def _now() -> str:

@@ -7,16 +7,30 @@ under GitHub's secondary rate limit, so pushes go one after the other. Placehold
 empty values are refused, and every repository id and public key is looked up, before
 anything is written; a write that fails part-way stops the run with a report of what was
 already written.
+
+A write whose answer never came (the client gave up after dropped connections, 5xx or
+rate limits) may have landed anyway. GitHub never shows a value back, so push lists each
+scope's secrets before writing and, after such a failure, reads the secret once more:
+created since, or ``updated_at`` moved on, counts as written (another writer changing the
+same secret at that moment would look the same; GitHub offers no way to tell).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from secretsync.clients import Scope, scope_of
-from secretsync.errors import RefusedError, SecretSyncError, UsageError
+from secretsync.errors import (
+    RateLimitError,
+    RefusedError,
+    SecretSyncError,
+    ServiceError,
+    UnreachableError,
+    UsageError,
+)
 from secretsync.placeholders.judgement import judge
 from secretsync.sync.sources import SourceValues
 
@@ -99,7 +113,9 @@ async def push_secrets(
             "refused to push placeholder or empty values: " + "; ".join(refusals),
             hint="fix the values at their source, or pass --allow-placeholders",
         )
-    for write in await _resolve(gh, smap, todo):
+    writes = await _resolve(gh, smap, todo)
+    before = await _updated_times(gh, writes)
+    for write in writes:
         try:
             created = await gh.put_secret(
                 write.scope,
@@ -108,12 +124,40 @@ async def push_secrets(
                 visibility=write.visibility,
                 selected_repository_ids=write.selected,
             )
+        except (UnreachableError, RateLimitError) as exc:
+            found = await _landed(gh, write, before)
+            if found is None:
+                report.failed, report.error = write.secret.name, exc
+                return report
+            created = found
         except SecretSyncError as exc:
             report.failed, report.error = write.secret.name, exc
             return report
         (report.created if created else report.updated).append(write.secret.name)
         report.scopes[write.secret.name] = str(write.scope)
     return report
+
+
+async def _updated_times(gh: GitHubClient, writes: Sequence[_Write]) -> dict[str, datetime]:
+    """``updated_at`` of every secret already in the scopes written to, by scope and name."""
+    times: dict[str, datetime] = {}
+    for scope in {w.scope.key: w.scope for w in writes}.values():
+        for meta in await gh.list_secrets(scope):
+            times[f"{scope.key}:{meta.name.upper()}"] = meta.updated_at
+    return times
+
+
+async def _landed(gh: GitHubClient, write: _Write, before: dict[str, datetime]) -> bool | None:
+    """After a write went unanswered: True (created) / False (updated) when it is in GitHub
+    after all, None when it is not or GitHub still cannot say."""
+    key = f"{write.scope.key}:{write.secret.name.upper()}"
+    try:
+        meta = await gh.get_secret(write.scope, write.secret.name, attempts=2 * gh.policy.attempts)
+    except ServiceError:  # NotFoundError included: it was never created
+        return None
+    if key not in before:
+        return True
+    return None if meta.updated_at == before[key] else False
 
 
 @dataclass(frozen=True)

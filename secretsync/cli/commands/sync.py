@@ -275,6 +275,8 @@ def _result_line(result: EnvResult) -> str:
         return f"{plan.environment}: up to date, nothing written"
     counts = plan.summary()
     tries = "" if result.attempts == 1 else f" after {result.attempts} attempts"
+    if result.other_writes:
+        tries += f" ({result.other_writes} changes by another writer meanwhile)"
     return (
         f"{plan.environment}: wrote {counts['add']} added, {counts['change']} changed, "
         f"{counts['delete']} deleted, {counts['refresh']} refreshed{tries}"
@@ -285,6 +287,7 @@ def _result_json(result: EnvResult) -> dict[str, object]:
     document = result.plan.as_json()
     document["written"] = result.written
     document["attempts"] = result.attempts
+    document["other_writes"] = result.other_writes
     document["error"] = result.error.message if result.error else None
     document["missing_required"] = [i.secret for i in result.plan.missing_required]
     return document
