@@ -68,6 +68,7 @@ def _store(entry: Path, smap: SecretMap) -> None:
         "esc_project": smap.esc_project,
         "categories": smap.categories,
         "default_max_age_days": smap.default_max_age_days,
+        "sync_repositories": list(smap.sync_repositories),
     }
     try:
         entry.parent.mkdir(parents=True, exist_ok=True)
@@ -94,4 +95,5 @@ def _decode(document: dict[str, Any], path: Path) -> SecretMap:
         categories=dict(document["categories"]),
         default_max_age_days=document["default_max_age_days"],
         secrets=secrets,
+        sync_repositories=tuple(document.get("sync_repositories", ())),
     )
