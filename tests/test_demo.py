@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 import random
-import time
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,7 +28,6 @@ class Run:
     code: int
     out: str
     err: str
-    seconds: float
     scenario: demo_scenario.Scenario | None
 
 
@@ -46,10 +45,8 @@ def _run_demo(monkeypatch: pytest.MonkeyPatch, cwd: Path, environ: dict[str, str
     monkeypatch.chdir(cwd)  # as from a shell in that folder
     out, err = io.StringIO(), io.StringIO()
     app = App(environ=environ, stdout=out, stderr=err, cwd=cwd)
-    started = time.perf_counter()
     code = main(["demo"], app=app)
-    seconds = time.perf_counter() - started
-    return Run(code, out.getvalue(), err.getvalue(), seconds, made[0] if made else None)
+    return Run(code, out.getvalue(), err.getvalue(), made[0] if made else None)
 
 
 def _assert_no_value(scenario: demo_scenario.Scenario, *texts: str) -> None:
@@ -103,9 +100,12 @@ def test_demo_in_the_repository(monkeypatch: pytest.MonkeyPatch) -> None:
     assert "-> exit 0" in second
     assert f"{sc.placeholder.lower()}: a placeholder" in out  # the settings refusal
     assert "(17 fields," in out  # the settings load after the fix
-    assert "Done in" in out
-    print(f"demo wall time: {run.seconds:.2f} s")
-    assert run.seconds < 15  # about 2 s alone; generous for a loaded CI machine
+    # Work done, not time taken: the whole cycle is a few dozen API requests (sync reads
+    # and writes each environment once); a per-secret loop would need hundreds.
+    done = re.search(r"Done in [0-9.]+ s: (\d+) commands and 2 settings loads, (\d+) API", out)
+    assert done is not None, out
+    assert int(done.group(1)) >= 8
+    assert int(done.group(2)) <= 60
 
 
 def test_demo_outside_the_repository_uses_the_packaged_map(

@@ -10,6 +10,7 @@ from typing import Any
 
 import httpx
 import pytest
+from concurrency_support import InFlightProbe
 from nacl.public import PublicKey, SealedBox
 
 from secretsync.emulator import Emulator, Faults, FaultsError
@@ -225,25 +226,15 @@ def test_async_transport_faults_and_latency_do_not_block_the_loop() -> None:
 
 async def _async_transport_checks() -> None:
     emu = Emulator(Faults(latency_ms=200))
+    probe = InFlightProbe(emu.transport())
     async with httpx.AsyncClient(
-        transport=emu.transport(), base_url="http://gh.test", headers=AUTH
+        transport=probe, base_url="http://gh.test", headers=AUTH
     ) as client:
-        ticks = 0
-
-        async def ticker() -> None:
-            nonlocal ticks
-            while True:
-                await asyncio.sleep(0.01)
-                ticks += 1
-
-        tick_task = asyncio.create_task(ticker())
-        started = time.monotonic()
         answers = await asyncio.gather(*(client.get(f"/orgs/{ORG}") for _ in range(5)))
-        elapsed = time.monotonic() - started
-        tick_task.cancel()
         assert [a.status_code for a in answers] == [200] * 5
-        assert 0.2 <= elapsed < 0.6  # five concurrent 200 ms waits, not one after another
-        assert ticks >= 10
+        # All five waited at once: the latency is an asyncio.sleep that frees the loop (a
+        # blocking sleep would finish each request before the next one started).
+        assert probe.peak == 5
         emu.set_faults(Faults(drop_rate=1.0))
         with pytest.raises(httpx.RemoteProtocolError):
             await client.get(f"/orgs/{ORG}")
@@ -252,14 +243,22 @@ async def _async_transport_checks() -> None:
             await client.get(f"/orgs/{ORG}")
 
 
-def test_sync_latency_delays_every_api_request(emu: Emulator, client: httpx.Client) -> None:
+def test_sync_latency_delays_every_api_request(
+    emu: Emulator, client: httpx.Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    slept: list[float] = []
+    real_sleep = time.sleep
+
+    def recording_sleep(seconds: float) -> None:
+        slept.append(seconds)
+        real_sleep(seconds)
+
+    monkeypatch.setattr(time, "sleep", recording_sleep)
     emu.set_faults(Faults(latency_ms=60))
-    started = time.monotonic()
-    client.get(f"/orgs/{ORG}")
-    assert time.monotonic() - started >= 0.06
-    started = time.monotonic()
-    client.get("/_emulator/state")
-    assert time.monotonic() - started < 0.05
+    assert client.get(f"/orgs/{ORG}").status_code == 200
+    assert slept == [0.06]  # the API answer was held for the injected latency
+    assert client.get("/_emulator/state").status_code == 200
+    assert slept == [0.06]  # a control call never is
 
 
 @pytest.mark.parametrize("status", [403, 429])

@@ -159,3 +159,24 @@ def test_the_export_line_names_a_loopback_address_for_an_all_interfaces_bind(hos
     line = export_line(f"http://{host}:8900")
     assert line.startswith("export SECRETSYNC_GITHUB_API_URL=http://127.0.0.1:8900 ")
     assert "SECRETSYNC_ESC_API_URL=http://127.0.0.1:8900/api/esc" in line
+
+
+def test_emulator_help_says_how_to_point_secretsync_and_gh_at_it(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from secretsync.cli.commands.emulator import DESCRIPTION
+
+    text = " ".join(DESCRIPTION.split())
+    for needed in (
+        "SECRETSYNC_GITHUB_API_URL=http://127.0.0.1:8900",
+        "SECRETSYNC_ESC_API_URL=http://127.0.0.1:8900/api/esc",
+        "Any token works",
+        "sync never creates an ESC environment",
+        "--seed MAP",
+        "/api/esc/environments/ORG",  # how to make one by hand
+        "GH_HOST=github.localhost",
+    ):
+        assert needed in text, needed
+    shown = run_cli(["emulator", "--help"], {})
+    printed = " ".join(capsys.readouterr().out.split())  # argparse prints help itself
+    assert shown.code == 0 and "--seed MAP" in printed and "Any token works" in printed

@@ -8,7 +8,6 @@ import json
 import random
 import string
 import sys
-import time
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -358,11 +357,10 @@ def test_secret_bearing_key_names(key: str, expected: bool) -> None:
     assert looks_secret_bearing_key(key) is expected
 
 
-def test_pathological_inputs_stay_fast() -> None:
-    started = time.perf_counter()
+def test_pathological_inputs_get_an_answer() -> None:
+    # What backtracking patterns choke on; their speed is benchmarks/classifier_worst_case.py.
     for value in ["{{" * 20_000, "<" * 50_000, "x" * 100_000 + "y", "${" * 20_000, "a-" * 30_000]:
-        classify(value, "API_KEY")
-    assert time.perf_counter() - started < 2.0
+        assert classify(value, "API_KEY").verdict is Verdict.PLACEHOLDER
 
 
 def _rows(name: str) -> list[dict[str, str]]:
@@ -598,11 +596,10 @@ def test_new_rules_never_quote_the_value() -> None:
         assert secret[:5] not in f"{result.kind} {result.reason} {result!r}"
 
 
-def test_long_runs_stay_fast() -> None:
-    started = time.perf_counter()
+def test_long_runs_are_repetition() -> None:
+    # Timed in benchmarks/classifier_worst_case.py against ordinary values of the same size.
     for value in ["abcd" * 25_000, "a1b2" * 25_000, "Zm9v" * 25_000, "ab " * 30_000]:
-        classify(value, "DB_PASSWORD")
-    assert time.perf_counter() - started < 2.0
+        assert classify(value, "DB_PASSWORD").verdict is Verdict.PLACEHOLDER
 
 
 # --- families found on eval/wild3.jsonl (each case here is a fresh instance, not a row) ---

@@ -8,7 +8,7 @@ box, a CRC-32), so a ciphertext from another emulator or a mangled one is refuse
 the service refuses foreign ciphertext.
 
 Rewrites splice the text in place of the argument node only, so comments, key order and
-quoting elsewhere survive byte for byte.
+quoting elsewhere survive byte for byte; each rewrite is one pass over the text.
 """
 
 from __future__ import annotations
@@ -16,14 +16,22 @@ from __future__ import annotations
 import base64
 import binascii
 import random
+import re
 import struct
 import zlib
+from collections.abc import Iterator
 
-import yaml
 from nacl.exceptions import CryptoError
 from nacl.secret import SecretBox
 
-from secretsync.emulator.esc_syntax import Node, Scalar, ciphertext_of, secret_calls
+from secretsync.emulator.esc_syntax import (
+    Mapping,
+    Node,
+    Scalar,
+    Sequence,
+    ciphertext_of,
+    secret_calls,
+)
 
 __all__ = ["SecretKeeper", "decrypt_definition", "encrypt_definition", "quote_yaml"]
 
@@ -42,7 +50,7 @@ class SecretKeeper:
         return "SecretKeeper(<key hidden>)"
 
     def encrypt(self, plaintext: str) -> str:
-        nonce = bytes(self._rng.getrandbits(8) for _ in range(SecretBox.NONCE_SIZE))
+        nonce = self._rng.randbytes(SecretBox.NONCE_SIZE)
         body = (
             _MAGIC
             + struct.pack(">I", _VERSION)
@@ -67,19 +75,76 @@ class SecretKeeper:
             raise ValueError("invalid ciphertext") from None
 
 
+# What PyYAML's emitter escapes in a double-quoted scalar with allow_unicode: quotes,
+# backslashes, the line and byte-order marks, and everything outside its printable set.
+_NEEDS_ESCAPE = re.compile('["\\\\\u2028\u2029\ufeff]|[^\x20-\x7e\xa0-\ud7ff\ue000-\ufffd]')
+_SHORT_ESCAPES = {
+    "\0": "0",
+    "\x07": "a",
+    "\x08": "b",
+    "\t": "t",
+    "\n": "n",
+    "\x0b": "v",
+    "\x0c": "f",
+    "\r": "r",
+    "\x1b": "e",
+    '"': '"',
+    "\\": "\\",
+    "\x85": "N",
+    "\u2028": "L",
+    "\u2029": "P",
+}
+
+
+def _escape(match: re.Match[str]) -> str:
+    ch = match.group(0)
+    if ch in _SHORT_ESCAPES:
+        return "\\" + _SHORT_ESCAPES[ch]
+    code = ord(ch)
+    if code <= 0xFF:
+        return f"\\x{code:02X}"
+    return f"\\u{code:04X}" if code <= 0xFFFF else f"\\U{code:08X}"
+
+
 def quote_yaml(value: str) -> str:
-    """``value`` as one double-quoted YAML scalar that reads back exactly (any character)."""
-    text = yaml.dump(value, default_style='"', allow_unicode=True, width=1 << 30)
-    return text.rstrip("\n").removesuffix("\n...").rstrip("\n")
+    """``value`` as one double-quoted YAML scalar that reads back exactly (any character).
+
+    The same text PyYAML's emitter writes (``default_style='"'``, unicode allowed, never
+    folded), in one regular-expression pass instead of a full emitter per value.
+    """
+    return '"' + _NEEDS_ESCAPE.sub(_escape, value) + '"'
 
 
 def _splice(text: str, edits: list[tuple[int, int, str]]) -> str:
-    """Apply edits from the end, keeping whitespace that trailed the replaced node."""
-    for start, stop, new in sorted(edits, reverse=True):
+    """Apply edits in one pass, keeping whitespace that trailed each replaced node."""
+    pieces: list[str] = []
+    at = 0
+    for start, stop, new in sorted(edits):
         old = text[start:stop]
         trailing = old[len(old.rstrip(" \t\r\n")) :]
-        text = text[:start] + new + trailing + text[stop:]
-    return text
+        pieces += (text[at:start], new, trailing)
+        at = stop
+    pieces.append(text[at:])
+    return "".join(pieces)
+
+
+def _calls_under_values(root: Node | None) -> Iterator[tuple[Mapping, Node]]:
+    """The ``fn::secret`` calls strictly below the top-level ``values`` key."""
+    if not isinstance(root, Mapping):
+        return
+    for key, child in root.entries:
+        if key.value != "values":
+            continue
+        if isinstance(child, Mapping) and not _is_secret_call(child):
+            for _, inner in child.entries:
+                yield from secret_calls(inner)
+        elif isinstance(child, Sequence):
+            for inner in child.items:
+                yield from secret_calls(inner)
+
+
+def _is_secret_call(node: Mapping) -> bool:
+    return len(node.entries) == 1 and node.entries[0][0].value == "fn::secret"
 
 
 def encrypt_definition(text: str, root: Node | None, keeper: SecretKeeper) -> str:
@@ -99,9 +164,9 @@ def encrypt_definition(text: str, root: Node | None, keeper: SecretKeeper) -> st
 def decrypt_definition(text: str, root: Node | None, keeper: SecretKeeper) -> str:
     """Replace each ``{ciphertext: ...}`` under ``values`` with its quoted plaintext."""
     edits = []
-    for call, arg in secret_calls(root):
+    for _, arg in _calls_under_values(root):
         cipher = ciphertext_of(arg)
-        if cipher is None or not call.path.startswith(("values.", "values[")):
+        if cipher is None:
             continue
         plaintext = keeper.decrypt(str(cipher.value))
         edits.append((arg.span.start, arg.span.stop, quote_yaml(plaintext)))

@@ -26,6 +26,12 @@ Inferred behaviour (from the service's docs, its Go evaluator and clients, not f
   the importing environment's ``values`` win. References resolve against the merged root.
 - ``fn::fromBase64`` decodes standard, padded Base64 and needs UTF-8; secretness flows
   through every builtin and through interpolation.
+
+Limits of the emulator's own (the service has limits; these are ours, stated here): text
+made by interpolation and builtins is at most :data:`MAX_TEXT` characters per evaluation
+(40 levels of ``${a}${a}`` would otherwise double into terabytes), evaluation nests at most
+:data:`MAX_NESTING` references, imports and builtins deep, and ``fn::fromJSON`` accepts
+at most :data:`~secretsync.emulator.esc_syntax.MAX_DEPTH` levels. Each is a diagnostic.
 """
 
 from __future__ import annotations
@@ -38,6 +44,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from secretsync.emulator.esc_syntax import (
+    MAX_DEPTH,
     Access,
     AccessError,
     Diagnostic,
@@ -53,10 +60,21 @@ from secretsync.emulator.esc_syntax import (
     secret_literal_problem,
 )
 
-__all__ = ["Diagnostic", "EValue", "evaluate", "merge"]
+__all__ = ["MAX_NESTING", "MAX_TEXT", "Diagnostic", "EValue", "evaluate", "merge"]
+
+MAX_TEXT = 1 << 24  # characters of interpolated and built text per evaluation (16 Mi)
+MAX_NESTING = 200  # references, imports and builtins evaluated inside one another
 
 
-@dataclass
+class _Refused(Exception):
+    """Evaluation stops: the definition asked for more than a limit allows."""
+
+    def __init__(self, summary: str, at: Node | None) -> None:
+        super().__init__(summary)
+        self.summary, self.at = summary, at
+
+
+@dataclass(slots=True)
 class EValue:
     """An evaluated value: scalar, ``dict[str, EValue]`` or ``list[EValue]``."""
 
@@ -130,6 +148,7 @@ def merge(base: EValue | None, top: EValue) -> EValue:
 
 Loader = Callable[[str], "str | None"]
 Decrypter = Callable[[str], str]
+Parser = Callable[[str, str], "tuple[Node | None, list[Diagnostic]]"]
 
 
 @dataclass
@@ -146,15 +165,29 @@ def _ref(name: str) -> str:
 
 
 class _Evaluator:
-    def __init__(self, loader: Loader, decrypt: Decrypter) -> None:
-        self.loader, self.decrypt = loader, decrypt
+    def __init__(self, loader: Loader, decrypt: Decrypter, parse: Parser) -> None:
+        self.loader, self.decrypt, self.parse = loader, decrypt, parse
         self.diags: list[Diagnostic] = []
         self.stack: list[str] = []
+        self.budget = MAX_TEXT
+        self.depth = 0
+
+    def charge(self, size: int, at: Node) -> None:
+        """Count ``size`` characters of made text against :data:`MAX_TEXT`."""
+        self.budget -= size
+        if self.budget < 0:
+            raise _Refused(f"the evaluation makes more than {MAX_TEXT} characters of text", at)
+
+    def enter(self, at: Node | None) -> None:
+        self.depth += 1
+        if self.depth > MAX_NESTING:
+            raise _Refused(f"references, imports or calls nested deeper than {MAX_NESTING}", at)
 
     def environment(self, name: str, text: str) -> EValue:
         self.stack.append(name)
+        self.enter(None)
         try:
-            root, diags = parse_definition(text, name)
+            root, diags = self.parse(text, name)
             self.diags.extend(diags)
             if diags:
                 return EValue({}, span=None)
@@ -176,6 +209,7 @@ class _Evaluator:
                 return base or EValue({})
             return self.eval(env, values, base)
         finally:
+            self.depth -= 1
             self.stack.pop()
 
     def imports(self, node: Node | None) -> EValue | None:
@@ -222,9 +256,11 @@ class _Evaluator:
         if key in env.memo:
             return env.memo[key]
         env.active.add(key)
+        self.enter(node)
         try:
             result = self._eval(env, node, base)
         finally:
+            self.depth -= 1
             env.active.discard(key)
         env.memo[key] = result
         return result
@@ -262,7 +298,9 @@ class _Evaluator:
             if access is not None:
                 value = self.resolve(env, access, node)
                 secret, unknown = secret or value.has_secret(), unknown or value.unknown
-                text.append(value.to_text())
+                piece = value.to_text()
+                self.charge(len(piece), node)
+                text.append(piece)
         return EValue("".join(text), secret, node.span, unknown)
 
     def resolve(self, env: _Env, access: Access, at: Scalar) -> EValue:
@@ -270,7 +308,7 @@ class _Evaluator:
         base = env.base
         for i, step in enumerate(access):
             if isinstance(node, Mapping) and isinstance(step, str) and not self._is_call(node):
-                child = next((v for k, v in node.entries if k.value == step), None)
+                child = node.lookup(step)
                 below = base.value.get(step) if base and isinstance(base.value, dict) else None
                 if child is None and below is None:
                     return self.missing(access[: i + 1], at)
@@ -326,6 +364,8 @@ class _Evaluator:
         secret = value.has_secret()
         try:
             result = _BUILTINS[name](value)
+            if isinstance(result, str):
+                self.charge(len(result), node)
         except KeyError:
             self.diags.append(Diagnostic(f"unknown builtin function {name}", node.path, key.span))
             return EValue(None, span=node.span, unknown=True)
@@ -364,6 +404,22 @@ def _from_base64(value: EValue) -> str:
         raise ValueError("the argument is not valid Base64 of UTF-8 text") from exc
 
 
+def _from_json(value: EValue) -> Any:
+    try:
+        data = json.loads(_expect_str(value))
+    except RecursionError:
+        raise ValueError(f"the JSON nests deeper than {MAX_DEPTH} levels") from None
+    stack = [(data, 1)]
+    while stack:  # iteratively: the check must not recurse as deep as the data
+        item, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            raise ValueError(f"the JSON nests deeper than {MAX_DEPTH} levels")
+        children = item.values() if isinstance(item, dict) else item
+        if isinstance(item, (dict, list)):
+            stack.extend((child, depth + 1) for child in children)
+    return data
+
+
 def _join(value: EValue) -> str:
     items = value.value if isinstance(value.value, list) else []
     if len(items) != 2 or not isinstance(items[1].value, list):
@@ -375,22 +431,32 @@ _BUILTINS: dict[str, Callable[[EValue], Any]] = {
     "fn::fromBase64": _from_base64,
     "fn::toBase64": lambda v: base64.b64encode(_expect_str(v).encode("utf-8")).decode("ascii"),
     "fn::toJSON": lambda v: json.dumps(v.plain(), separators=(",", ":"), sort_keys=True),
-    "fn::fromJSON": lambda v: json.loads(_expect_str(v)),
+    "fn::fromJSON": _from_json,
     "fn::toString": lambda v: v.to_text(),
     "fn::join": _join,
 }
 
 
 def evaluate(
-    name: str, text: str, loader: Loader, decrypt: Decrypter
+    name: str,
+    text: str,
+    loader: Loader,
+    decrypt: Decrypter,
+    parse: Parser = parse_definition,
 ) -> tuple[EValue, list[Diagnostic]]:
     """Evaluate the definition ``text`` of environment ``name`` (``project/env``).
 
     ``loader("project/env")`` returns another environment's stored definition (or ``None``),
-    ``decrypt`` turns a ``ciphertext`` into plaintext (``ValueError`` if it cannot).
+    ``decrypt`` turns a ``ciphertext`` into plaintext (``ValueError`` if it cannot),
+    ``parse`` is :func:`parse_definition` or a cache in front of it.
     """
-    evaluator = _Evaluator(loader, decrypt)
-    root = evaluator.environment(name, text)
+    evaluator = _Evaluator(loader, decrypt, parse)
+    try:
+        root = evaluator.environment(name, text)
+    except _Refused as refused:
+        at = refused.at
+        span, path = (at.span, at.path) if at is not None else (None, "")
+        return EValue({}), [*evaluator.diags, Diagnostic(refused.summary, path, span)]
     if not isinstance(root.value, dict):
         root = EValue({}, span=root.span)
     return root, evaluator.diags

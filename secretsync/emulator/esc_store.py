@@ -4,6 +4,10 @@ A write is checked the way the service checks a PATCH (syntax, ``fn::secret`` li
 a full evaluation against the other environments of the organization) and only then
 stored, encrypted, as the next revision. Nothing here speaks HTTP; :mod:`esc` does.
 Not thread-safe on its own: the service holds its lock around every call.
+
+A write parses its text once (the checks and the evaluation share the tree); parsed trees
+of recent texts are kept for evaluations that import them, and the decrypted text of each
+environment's current revision is made once, on its first ``/decrypt``.
 """
 
 from __future__ import annotations
@@ -11,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import random
 import re
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -20,6 +25,7 @@ from secretsync.emulator.esc_crypto import SecretKeeper, decrypt_definition, enc
 from secretsync.emulator.esc_eval import EValue, evaluate
 from secretsync.emulator.esc_syntax import (
     Diagnostic,
+    Node,
     ciphertext_of,
     parse_definition,
     secret_calls,
@@ -90,6 +96,8 @@ class Environment:
     revisions: list[Revision] = field(default_factory=list)
     tags: dict[str, RevisionTag] = field(default_factory=dict)
     env_tags: dict[str, EnvironmentTag] = field(default_factory=dict)
+    # (revision number, its decrypted text): plaintext, so never in a repr
+    decrypted_cache: tuple[int, str] | None = field(default=None, repr=False)
 
     @property
     def ref(self) -> str:
@@ -132,13 +140,34 @@ class Environment:
 class EscStore:
     """Organizations (made on first create), environments, and the emulator's secret key."""
 
+    PARSED_KEPT = 8  # parsed trees of the most recent texts
+
     def __init__(self, clock: Clock, rng: random.Random) -> None:
         self._clock, self._rng = clock, rng
         self.keeper = SecretKeeper(rng)
         self._orgs: dict[str, dict[tuple[str, str], Environment]] = {}
+        self._parsed: OrderedDict[tuple[str, str], tuple[Node | None, list[Diagnostic]]] = (
+            OrderedDict()
+        )
+
+    def parse(self, text: str, ref: str) -> tuple[Node | None, list[Diagnostic]]:
+        """:func:`parse_definition`, answered from the recent trees when it can be.
+
+        Trees are only read after parsing, so one tree serves every evaluation of its text.
+        """
+        key = (ref, text)
+        found = self._parsed.get(key)
+        if found is None:
+            found = self._parsed[key] = parse_definition(text, ref)
+            while len(self._parsed) > self.PARSED_KEPT:
+                self._parsed.popitem(last=False)
+        else:
+            self._parsed.move_to_end(key)
+        return found[0], list(found[1])
 
     def reset(self) -> None:
         self._orgs.clear()
+        self._parsed.clear()
 
     def find(self, org: str, project: str, name: str) -> Environment | None:
         return self._orgs.get(org, {}).get((project, name))
@@ -168,7 +197,7 @@ class EscStore:
 
     def write(self, env: Environment, text: str) -> list[Diagnostic]:
         """Check ``text``; if clean, store it encrypted as a new revision. The diagnostics."""
-        root, diags = parse_definition(text, env.ref)
+        root, diags = self.parse(text, env.ref)
         if not diags:
             for _, arg in secret_calls(root):
                 problem = None if ciphertext_of(arg) else secret_literal_problem(arg)
@@ -191,11 +220,20 @@ class EscStore:
             found = table.get((project, name))
             return found.current.text if found is not None else None
 
-        return evaluate(ref, text, load, self.keeper.decrypt)
+        return evaluate(ref, text, load, self.keeper.decrypt, self.parse)
 
     def decrypted(self, env: Environment, text: str) -> str:
+        """``text`` (a revision of ``env``) with its ciphertexts under ``values`` decrypted."""
+        current = env.current
+        if text is current.text and env.decrypted_cache is not None:
+            number, cached = env.decrypted_cache
+            if number == current.number:
+                return cached
         root, _ = parse_definition(text, env.ref)
-        return decrypt_definition(text, root, self.keeper)
+        plain = decrypt_definition(text, root, self.keeper)
+        if text is current.text:
+            env.decrypted_cache = (current.number, plain)
+        return plain
 
     def state(self) -> dict[str, Any]:
         envs = []
@@ -213,6 +251,7 @@ class EscStore:
                         "yaml": env.current.text,
                         "yaml_decrypted": self.decrypted(env, env.current.text),
                         "revisions": [env.revision_json(r) for r in env.revisions],
+                        "tags": {n: t.value for n, t in sorted(env.env_tags.items())},
                     }
                 )
         return {"organizations": sorted(self._orgs), "environments": envs}

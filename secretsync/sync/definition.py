@@ -7,10 +7,15 @@ ${<esc_path>}``. What sync manages is recorded, without values, under
 ``values.secretsync.managed.<esc_path>``.
 
 Everything else in the definition is kept. A definition with comments is edited in
-ruamel.yaml's round-trip mode, which keeps them; one without (every ``#`` absent) is edited
-as a libyaml node graph, which keeps every scalar's text and quoting, key order, flow or
-block style and anchors (renamed ``id001``...), and parses and dumps a thousand-secret
-environment about ten times faster (0.45 s against 5.3 s).
+ruamel.yaml's round-trip mode, which keeps them; one without is edited as a libyaml node
+graph, which keeps every scalar's text and quoting, key order, flow or block style and
+anchors (renamed ``id001``...), and parses and dumps a thousand-secret environment about ten
+times faster. A ``#`` inside a value is not a comment: only a ``#`` outside every scalar,
+anchor, alias and tag (libyaml's own event spans) selects the round-trip editor.
+
+Both editors index each mapping once (key -> position, how many ``fn::`` keys it holds, how
+many keys are left), so a set, a lookup or a delete costs the depth of its path, not the
+size of the mapping: an edit of every secret is linear in the size of the definition.
 """
 
 from __future__ import annotations
@@ -18,19 +23,20 @@ from __future__ import annotations
 import base64
 import binascii
 import io
-from collections.abc import Iterable
+import re
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from itertools import islice
+from typing import TYPE_CHECKING, Any
 
 import yaml
-from ruamel.yaml import YAML
-from ruamel.yaml.comments import CommentedMap
-from ruamel.yaml.error import YAMLError as RuamelError
-from ruamel.yaml.scalarstring import DoubleQuotedScalarString
 
 from secretsync import timestamps
 from secretsync.errors import RequestRejected
+
+if TYPE_CHECKING:
+    from ruamel.yaml import YAML
 
 __all__ = ["BOOKKEEPING_ROOT", "ENV_VARS_ROOT", "EscDefinition", "ManagedEntry", "format_timestamp"]
 
@@ -42,6 +48,7 @@ _WIDTH = 1 << 30  # never fold a long value over lines
 _STR, _MAP, _NULL = (f"tag:yaml.org,2002:{t}" for t in ("str", "map", "null"))
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _Dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+_HASH = re.compile("#")
 
 
 @dataclass(frozen=True)
@@ -54,6 +61,12 @@ class ManagedEntry:
     github_updated_at: str | None
 
 
+def _is_yaml_error(exc: Exception) -> bool:
+    """libyaml's and ruamel's parse errors (ruamel is imported only for definitions with
+    comments, so its error class is looked up by module, not imported here)."""
+    return isinstance(exc, yaml.YAMLError) or type(exc).__module__.startswith("ruamel.yaml")
+
+
 def format_timestamp(moment: datetime | str | None) -> str | None:
     """``2026-11-22T10:00:00Z``: the one timestamp form the bookkeeping holds."""
     if moment is None:
@@ -63,15 +76,61 @@ def format_timestamp(moment: datetime | str | None) -> str | None:
     return timestamps.format_timestamp(moment)
 
 
+def has_comments(text: str) -> bool:
+    """True when a ``#`` in ``text`` starts a comment (the round-trip editor keeps those).
+
+    A ``#`` inside a scalar (quoted, plain or block), an anchor, an alias or a tag is text,
+    not a comment; libyaml's events say where each of those lies. A block scalar's header
+    line (``|  # note``) and directives count as possible comments, and so does any text
+    libyaml cannot parse (the round-trip parser then reports the error, as it always has).
+    """
+    if "#" not in text:
+        return False
+    spans: list[tuple[int, int]] = []
+    try:
+        event: Any
+        for event in yaml.parse(text, Loader=_Loader):
+            kind = type(event)
+            if kind is yaml.ScalarEvent:
+                start, end = event.start_mark.index, event.end_mark.index
+                if event.style in ("|", ">"):
+                    line_end = text.find("\n", start)
+                    header_end = end if line_end == -1 else min(line_end, end)
+                    if "#" in text[start:header_end]:
+                        return True
+                    start = header_end
+                spans.append((start, end))
+            elif kind in (yaml.AliasEvent, yaml.MappingStartEvent, yaml.SequenceStartEvent):
+                spans.append((event.start_mark.index, event.end_mark.index))
+    except yaml.YAMLError:
+        return True
+    spans.sort()
+    at = 0
+    for match in _HASH.finditer(text):
+        index = match.start()
+        while at < len(spans) and spans[at][1] <= index:
+            at += 1
+        if at == len(spans) or not spans[at][0] <= index:
+            return True
+    return False
+
+
 class _RuamelTree:
     """A document as ruamel CommentedMaps: comments survive; slow on big documents."""
 
     def __init__(self, text: str) -> None:
+        from ruamel.yaml.comments import CommentedMap
+
+        self._map_type = CommentedMap
         loaded = self._yaml().load(text) if text.strip() else None
         self.root: Any = CommentedMap() if loaded is None else loaded
+        # id -> (mapping, how many of its keys start with fn::), held so the id stays its own.
+        self._calls: dict[int, tuple[Any, int]] = {}
 
     @staticmethod
     def _yaml() -> YAML:
+        from ruamel.yaml import YAML
+
         engine = YAML(typ="rt")
         engine.allow_unicode = True
         engine.width = _WIDTH
@@ -87,6 +146,27 @@ class _RuamelTree:
 
     def items(self, mapping: Any) -> list[tuple[str, Any]]:
         return [(str(k), v) for k, v in mapping.items()]
+
+    def first_items(self, mapping: Any, count: int) -> list[tuple[str, Any]]:
+        """The first ``count`` of :meth:`items`, without walking a big mapping."""
+        return [(str(k), v) for k, v in islice(mapping.items(), count)]
+
+    def _call_count(self, mapping: Any) -> int:
+        cached = self._calls.get(id(mapping))
+        if cached is None:
+            count = sum(1 for k in mapping if str(k).startswith("fn::"))
+            cached = self._calls[id(mapping)] = (mapping, count)
+        return cached[1]
+
+    def is_call(self, mapping: Any) -> bool:
+        """True when a key starts with ``fn::``: the mapping is a value, not keys."""
+        return self._call_count(mapping) > 0
+
+    def is_empty(self, mapping: Any) -> bool:
+        return len(mapping) == 0
+
+    def has_duplicates(self, mapping: Any) -> bool:
+        return False  # ruamel refuses duplicate keys when it loads
 
     def get(self, mapping: Any, key: str) -> Any:
         # A null value (``key:`` or ``key: ~``) reads as None: absent, as in _NodeTree.
@@ -105,18 +185,24 @@ class _RuamelTree:
         return "a string" if isinstance(node, str) else "a list or other value"
 
     def put(self, mapping: Any, key: str, node: Any) -> None:
+        if key not in mapping and key.startswith("fn::"):
+            self._calls[id(mapping)] = (mapping, self._call_count(mapping) + 1)
         mapping[key] = node
 
     def delete(self, mapping: Any, key: str) -> None:
+        if key.startswith("fn::"):
+            self._calls[id(mapping)] = (mapping, self._call_count(mapping) - 1)
         del mapping[key]
 
     def new_map(self, pairs: Iterable[tuple[str, Any]] = ()) -> Any:
-        node = CommentedMap()
+        node = self._map_type()
         for key, value in pairs:
             node[key] = value
         return node
 
     def string(self, text: str, quoted: bool = True) -> Any:
+        from ruamel.yaml.scalarstring import DoubleQuotedScalarString
+
         return DoubleQuotedScalarString(text) if quoted else text
 
     def null(self) -> Any:
@@ -128,15 +214,43 @@ class _RuamelTree:
         return stream.getvalue()
 
 
+class _Index:
+    """One mapping node's keys: position of each (the last of duplicates), and counts.
+
+    A delete leaves a tombstone (``None``) in the node's pair list, so positions stay valid
+    and no delete copies the list; :meth:`compact` drops them before the list is read whole.
+    """
+
+    __slots__ = ("alive", "calls", "dead", "duplicates", "node", "positions")
+
+    def __init__(self, node: Any) -> None:
+        self.node = node  # held, so the id that keys this index stays its own
+        self.positions: dict[str, int] = {}
+        self.alive = self.calls = self.dead = 0
+        for i, (k, _) in enumerate(node.value):
+            if isinstance(k, yaml.ScalarNode):
+                key = str(k.value)
+                self.positions[key] = i
+                self.alive += 1
+                self.calls += key.startswith("fn::")
+        self.duplicates = len(self.positions) != self.alive
+
+    def compact(self) -> None:
+        if self.dead:
+            self.node.value = [pair for pair in self.node.value if pair is not None]
+            fresh = _Index(self.node)
+            self.positions, self.alive, self.calls = fresh.positions, fresh.alive, fresh.calls
+            self.dead, self.duplicates = 0, fresh.duplicates
+
+
 class _NodeTree:
     """A document as a libyaml node graph: scalars keep their text and style; no comments."""
 
     def __init__(self, text: str) -> None:
         loaded = yaml.compose(text, Loader=_Loader)
         self.root: Any = yaml.MappingNode(_MAP, []) if loaded is None else loaded
-        # key -> position, per mapping (held, so its id stays its own): lookups in a
-        # thousand-key mapping would otherwise make a sync quadratic.
-        self._indexes: dict[int, tuple[Any, dict[str, int]]] = {}
+        self._indexes: dict[int, _Index] = {}
+        self._dirty: dict[int, _Index] = {}  # indexes holding tombstones
 
     def is_map(self, node: Any) -> bool:
         return isinstance(node, yaml.MappingNode)
@@ -146,26 +260,39 @@ class _NodeTree:
             return str(node.value)
         return None
 
-    def items(self, mapping: Any) -> list[tuple[str, Any]]:
-        return [(str(k.value), v) for k, v in mapping.value if isinstance(k, yaml.ScalarNode)]
+    def _index(self, mapping: Any) -> _Index:
+        index = self._indexes.get(id(mapping))
+        if index is None:
+            index = self._indexes[id(mapping)] = _Index(mapping)
+        return index
 
-    def _index(self, mapping: Any) -> dict[str, int]:
-        cached = self._indexes.get(id(mapping))
-        if cached is None:
-            # The last of duplicate keys wins, as in every YAML loader.
-            positions = {
-                str(k.value): i
-                for i, (k, _) in enumerate(mapping.value)
-                if isinstance(k, yaml.ScalarNode)
-            }
-            cached = self._indexes[id(mapping)] = (mapping, positions)
-        return cached[1]
+    def _pairs(self, mapping: Any) -> Iterator[tuple[str, Any]]:
+        for pair in mapping.value:
+            if pair is not None and isinstance(pair[0], yaml.ScalarNode):
+                yield str(pair[0].value), pair[1]
+
+    def items(self, mapping: Any) -> list[tuple[str, Any]]:
+        return list(self._pairs(mapping))
+
+    def first_items(self, mapping: Any, count: int) -> list[tuple[str, Any]]:
+        """The first ``count`` of :meth:`items`, without walking a big mapping."""
+        return list(islice(self._pairs(mapping), count))
+
+    def is_call(self, mapping: Any) -> bool:
+        """True when a key starts with ``fn::``: the mapping is a value, not keys."""
+        return self._index(mapping).calls > 0
+
+    def is_empty(self, mapping: Any) -> bool:
+        return self._index(mapping).alive == 0
+
+    def has_duplicates(self, mapping: Any) -> bool:
+        return self._index(mapping).duplicates
 
     def get(self, mapping: Any, key: str) -> Any:
-        index = self._index(mapping).get(key)
-        if index is None:
+        position = self._index(mapping).positions.get(key)
+        if position is None:
             return None
-        node = mapping.value[index][1]
+        node = mapping.value[position][1]
         # A null scalar is absent, as ruamel (and every reader of the plain data) sees it.
         return None if isinstance(node, yaml.ScalarNode) and node.tag == _NULL else node
 
@@ -185,21 +312,36 @@ class _NodeTree:
         return "a list or other value"
 
     def put(self, mapping: Any, key: str, node: Any) -> None:
-        positions = self._index(mapping)
-        index = positions.get(key)
-        if index is None:
-            positions[key] = len(mapping.value)
+        index = self._index(mapping)
+        position = index.positions.get(key)
+        if position is None:
+            index.positions[key] = len(mapping.value)
+            index.alive += 1
+            index.calls += key.startswith("fn::")
             mapping.value.append((yaml.ScalarNode(_STR, key), node))
         else:
-            mapping.value[index] = (mapping.value[index][0], node)
+            mapping.value[position] = (mapping.value[position][0], node)
 
     def delete(self, mapping: Any, key: str) -> None:
-        mapping.value = [
-            (k, v)
-            for k, v in mapping.value
-            if not (isinstance(k, yaml.ScalarNode) and k.value == key)
-        ]
-        self._indexes.pop(id(mapping), None)
+        index = self._index(mapping)
+        if index.duplicates:  # every copy of the key goes; rare enough to rebuild
+            index.compact()
+            mapping.value = [
+                (k, v)
+                for k, v in mapping.value
+                if not (isinstance(k, yaml.ScalarNode) and k.value == key)
+            ]
+            self._indexes.pop(id(mapping), None)
+            self._dirty.pop(id(mapping), None)
+            return
+        position = index.positions.pop(key, None)
+        if position is None:
+            return
+        mapping.value[position] = None
+        index.alive -= 1
+        index.dead += 1
+        index.calls -= key.startswith("fn::")
+        self._dirty[id(mapping)] = index
 
     def new_map(self, pairs: Iterable[tuple[str, Any]] = ()) -> Any:
         pairs_ = [(yaml.ScalarNode(_STR, k), v) for k, v in pairs]
@@ -212,6 +354,9 @@ class _NodeTree:
         return yaml.ScalarNode(_NULL, "null")
 
     def dump(self) -> str:
+        for index in self._dirty.values():
+            index.compact()
+        self._dirty.clear()
         text: str = yaml.serialize(self.root, Dumper=_Dumper, allow_unicode=True, width=_WIDTH)
         return text
 
@@ -225,6 +370,11 @@ class EscDefinition:
     def __init__(self, tree: _Tree) -> None:
         self._tree = tree
 
+    @property
+    def keeps_comments(self) -> bool:
+        """True when the definition has comments, so the round-trip editor (slower) keeps them."""
+        return isinstance(self._tree, _RuamelTree)
+
     def __repr__(self) -> str:
         return f"EscDefinition({len(self.managed())} managed paths)"
 
@@ -232,8 +382,10 @@ class EscDefinition:
     def parse(cls, text: str) -> EscDefinition:
         """Parse a definition (as GET or /decrypt returns it); empty text is an empty one."""
         try:
-            tree: _Tree = _RuamelTree(text) if "#" in text else _NodeTree(text)
-        except (RuamelError, yaml.YAMLError) as exc:
+            tree: _Tree = _RuamelTree(text) if has_comments(text) else _NodeTree(text)
+        except Exception as exc:
+            if not _is_yaml_error(exc):
+                raise
             mark = getattr(exc, "problem_mark", None)
             where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
             raise RequestRejected(
@@ -296,8 +448,7 @@ class EscDefinition:
 
     def _is_container(self, node: Any) -> bool:
         """A mapping of keys, not a value: ``{fn::secret: ...}`` is a mapping but a value."""
-        tree = self._tree
-        return tree.is_map(node) and not any(k.startswith("fn::") for k, _ in tree.items(node))
+        return self._tree.is_map(node) and not self._tree.is_call(node)
 
     def secret_value(self, path: str) -> str | None:
         """The plain value at ``path`` of a decrypted definition, or None when absent.
@@ -308,13 +459,13 @@ class EscDefinition:
         tree, node = self._tree, self._at(path)
         if node is None or not tree.is_map(node):
             return None if node is None else tree.text(node)
-        pairs = tree.items(node)
+        pairs = tree.first_items(node, 2)
         if len(pairs) != 1:
             return None
         key, inner = pairs[0]
         if key == SECRET_FN:
             return tree.text(inner)
-        if key != BASE64_FN or not tree.is_map(inner) or len(tree.items(inner)) != 1:
+        if key != BASE64_FN or not tree.is_map(inner) or len(tree.first_items(inner, 2)) != 1:
             return None
         encoded = tree.text(tree.get(inner, SECRET_FN))
         if encoded is None:
@@ -348,16 +499,33 @@ class EscDefinition:
         for path, node in tree.items(book) if book is not None and tree.is_map(book) else []:
             if not tree.is_map(node):
                 continue
-            fields = {k: tree.text(v) for k, v in tree.items(node)}
-            secret = fields.get("secret")
-            if secret:
-                result[path] = ManagedEntry(
-                    secret=secret,
-                    env_var=fields.get("env_var") or secret,
-                    synced_at=fields.get("synced_at"),
-                    github_updated_at=fields.get("github_updated_at"),
-                )
+            entry = self._entry(node)
+            if entry is not None:
+                result[path] = entry
         return result
+
+    def _entry(self, node: Any) -> ManagedEntry | None:
+        tree = self._tree
+        fields = {k: tree.text(v) for k, v in tree.items(node)}
+        secret = fields.get("secret")
+        if not secret:
+            return None
+        return ManagedEntry(
+            secret=secret,
+            env_var=fields.get("env_var") or secret,
+            synced_at=fields.get("synced_at"),
+            github_updated_at=fields.get("github_updated_at"),
+        )
+
+    def _record(self, path: str) -> ManagedEntry | None:
+        """``managed().get(path)``, looked up rather than listed."""
+        book = self._walk("values", BOOKKEEPING_ROOT, "managed")
+        if book is None or not self._tree.is_map(book):
+            return None
+        if self._tree.has_duplicates(book):  # managed() reads every copy of a key
+            return self.managed().get(path)
+        node = self._tree.get(book, path)
+        return self._entry(node) if node is not None and self._tree.is_map(node) else None
 
     def _plain(self, node: Any) -> Any:
         if self._tree.is_map(node):
@@ -428,7 +596,7 @@ class EscDefinition:
         self._prune(["values", *path.split(".")])
         if env_var and self.env_var_target(env_var) == "${" + path + "}":
             self._prune(["values", ENV_VARS_ROOT, env_var])
-        if path in self.managed():
+        if self._record(path) is not None:
             self._prune(["values", BOOKKEEPING_ROOT, "managed", path])
 
     def _prune(self, keys: list[str]) -> None:
@@ -444,6 +612,6 @@ class EscDefinition:
             return
         tree.delete(chain[-1], keys[-1])
         for depth in range(len(chain) - 1, 1, -1):  # never removes `values` itself
-            if tree.items(chain[depth]):
+            if not tree.is_empty(chain[depth]):
                 break
             tree.delete(chain[depth - 1], keys[depth - 1])
