@@ -98,3 +98,14 @@ def test_without_a_keyring_login_fails_with_a_hint() -> None:
         "error: no OS keyring is available on this system",
         "hint: set PULUMI_ACCESS_TOKEN in the environment instead",
     ]
+
+
+def test_logout_without_a_keyring_has_nothing_to_remove() -> None:
+    # The docs promise exit 0 when there is nothing to remove; with no keyring at all there
+    # never was anything (login refuses there, see above).
+    keyring.set_keyring(fail.Keyring())  # type: ignore[no-untyped-call]
+    code, _, err = _run("logout", "github")
+    assert code == 0
+    assert err.splitlines() == [
+        "not logged in to GitHub: this system has no OS keyring, so no token is stored"
+    ]

@@ -130,8 +130,8 @@ class _Terminal(io.StringIO):
 
 
 def test_rich_table_on_a_terminal_without_the_value(project: Path) -> None:
-    stdout = io.StringIO()
-    app = App(cwd=project, stdout=stdout, stderr=_Terminal(), environ={})
+    stdout = _Terminal()
+    app = App(cwd=project, stdout=stdout, stderr=io.StringIO(), environ={})
     app.out = Console(file=stdout, force_terminal=True, width=200)
     assert app.interactive
     assert cli_main.main(["scan", "config"], app=app) == 1
@@ -306,3 +306,70 @@ def test_rich_markup_in_a_path_or_key_is_shown_as_text(tmp_path: Path) -> None:
     shown = stdout.getvalue()
     assert "[/x]/[bold]app.yaml:1:14" in shown
     assert "api_key[/x]" in shown
+
+
+# --- what a newcomer trips on (issue 17) ---------------------------------------------------
+
+
+def test_table_or_plain_lines_follow_stdout_not_stderr(project: Path) -> None:
+    piped_out, terminal_err = io.StringIO(), _Terminal()
+    app = App(cwd=project, stdout=piped_out, stderr=terminal_err, environ={})
+    assert cli_main.main(["scan", "config"], app=app) == 1
+    assert piped_out.getvalue().startswith("config/app.yaml:2:17: placeholder: ")
+    assert "│" not in piped_out.getvalue()  # `secretsync scan | cat` gets lines, not a box
+
+    terminal_out = _Terminal()
+    app = App(cwd=project, stdout=terminal_out, stderr=io.StringIO(), environ={})
+    app.out = Console(file=terminal_out, force_terminal=True, width=200)
+    assert cli_main.main(["scan", "config"], app=app) == 1
+    assert "│" in terminal_out.getvalue() and "config/app.yaml:3:15" in terminal_out.getvalue()
+
+
+def _unreadable(project: Path) -> str:
+    """A file this process cannot read, as named on the command line."""
+    if os.geteuid() == 0:  # root reads any mode; the kernel still refuses this one
+        return "/proc/self/mem"
+    locked = project / "config" / "locked.env"
+    locked.write_text("API_KEY=changeme\n", encoding="utf-8")
+    locked.chmod(0)
+    return "config/locked.env"
+
+
+def test_a_named_file_that_cannot_be_read_is_exit_2_in_one_line(project: Path) -> None:
+    name = _unreadable(project)
+    out_file = project / "report.json"
+    code, out, err = run_in(
+        ["scan", "--format", "json", "-o", str(out_file), "app.py", name], project
+    )
+    assert code == 2  # a hook must never pass on a file it did not read
+    assert err.splitlines() == [f"error: cannot read {name}: " + err.split(": ", 2)[2].strip()]
+    assert "cannot read" in err and out == ""
+    assert not out_file.exists()  # nothing written halfway
+
+
+def test_a_skipped_file_given_by_name_is_said_under_verbose(project: Path) -> None:
+    (project / "logo.png").write_bytes(b"\x89PNG\r\n\x1a\n\0\0\0")
+    (project / "blob.dat").write_bytes(b"API_KEY=\0changeme")
+    code, _, err = run_in(["scan", "logo.png", "blob.dat", "clean.py"], project)
+    assert code == 0
+    assert "0 findings in 1 file (2 skipped" in err
+    code, _, err = run_in(["-v", "scan", "logo.png", "blob.dat", "clean.py"], project)
+    assert code == 0
+    assert "skipped logo.png: binary" in err
+    assert "skipped blob.dat: binary" in err
+
+
+def test_an_absolute_path_is_shown_as_given(project: Path) -> None:
+    deep = project / "a" / "b" / "c"
+    deep.mkdir(parents=True)
+    given = str(project / "config" / "app.yaml")
+    code, out, _ = run_in(["scan", given], deep)
+    assert code == 1
+    assert out.splitlines()[0].startswith(f"{given}:2:17: placeholder: ")
+    assert "../" not in out
+    code, out, _ = run_in(["scan", "--format", "json", str(project / "config")], deep)
+    assert {f["path"] for f in json.loads(out)["findings"]} == {given}
+    # Judged as before: by the path relative to where the scan runs (a `tests/` folder
+    # above the project must not make its files lenient).
+    code, out, _ = run_in(["scan", "--format", "json", "config"], project)
+    assert len(json.loads(out)["findings"]) == 2

@@ -95,3 +95,21 @@ def test_refused_endpoints(url: str, message: str) -> None:
     with pytest.raises(ConfigError, match=message.replace("(", r"\(").replace(")", r"\)")) as c:
         credentials.esc_api_url({"SECRETSYNC_ESC_API_URL": url})
     assert str(c.value).startswith("SECRETSYNC_ESC_API_URL")
+
+
+@pytest.mark.parametrize(
+    ("name", "read", "example"),
+    [
+        ("SECRETSYNC_ESC_API_URL", credentials.esc_api_url, "https://api.pulumi.com/api/esc"),
+        ("SECRETSYNC_GITHUB_API_URL", credentials.github_api_url, "https://api.github.com"),
+    ],
+)
+def test_a_malformed_endpoint_hint_gives_that_service_s_example(
+    name: str, read: object, example: str
+) -> None:
+    with pytest.raises(ConfigError) as caught:
+        read({name: "api.pulumi.com/api/esc"})  # type: ignore[operator]
+    assert caught.value.hint is not None
+    assert f"for example {example}" in caught.value.hint
+    other = {"https://api.github.com", "https://api.pulumi.com/api/esc"} - {example}
+    assert other.pop() not in caught.value.hint

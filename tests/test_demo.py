@@ -60,8 +60,11 @@ def _assert_no_value(scenario: demo_scenario.Scenario, *texts: str) -> None:
                     assert line not in text
 
 
+PACKAGED_MAP = ROOT / "secretsync" / "data" / "demo_map.yaml"
+
+
 def test_packaged_map_is_the_shipped_map() -> None:
-    packaged = ROOT / "secretsync" / "data" / "demo_map.yaml"
+    packaged = PACKAGED_MAP
     assert packaged.read_bytes() == SHIPPED_MAP.read_bytes(), (
         "secretsync/data/demo_map.yaml must be a copy of config/secret_map.yaml: "
         "cp config/secret_map.yaml secretsync/data/demo_map.yaml"
@@ -72,7 +75,7 @@ def test_demo_in_the_repository(monkeypatch: pytest.MonkeyPatch) -> None:
     run = _run_demo(monkeypatch, ROOT, {})
     assert run.code == 0, run.err
     assert run.err == ""
-    assert run.scenario is not None and run.scenario.smap.path == Path("config/secret_map.yaml")
+    assert run.scenario is not None and run.scenario.smap.path == PACKAGED_MAP
     # Canary: no value the demo made up reaches its output.
     _assert_no_value(run.scenario, run.out, run.err)
     out = run.out
@@ -119,6 +122,25 @@ def test_demo_outside_the_repository_uses_the_packaged_map(
     assert "demo_map.yaml" in run.out
     assert run.scenario is not None
     _assert_no_value(run.scenario, run.out, run.err)
+
+
+def test_a_repository_with_its_own_map_still_gets_the_shipped_demo(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    # A user's own map (found upward, or named by $SECRETSYNC_MAP) is not the demo's: only
+    # --map chooses another one.
+    (tmp_path / "config").mkdir()
+    own = tmp_path / "config" / "secret_map.yaml"
+    own.write_text(
+        "version: 1\ngithub: {org: acme}\nesc: {org: acme, project: default}\n"
+        "environments:\n  production: {esc_env: prod}\ncategories:\n  ai: app.ai\n"
+        "secrets:\n  OPENAI_API_KEY: {category: ai}\n"
+    )
+    for environ in ({}, {"SECRETSYNC_MAP": str(own)}):
+        run = _run_demo(monkeypatch, tmp_path, environ)
+        assert run.code == 0, run.err
+        assert run.scenario is not None and run.scenario.smap.path == PACKAGED_MAP
+        assert "the map shipped with secretsync" in run.out
 
 
 def test_map_option_wins(tmp_path: Path) -> None:
@@ -192,3 +214,15 @@ def test_fake_values_fit_each_shipped_secret_and_placeholders_are_placeholders()
             verdict = placeholders.classify(value, secret.name).verdict
             assert verdict is placeholders.Verdict.SECRET, secret.name
         assert placeholders.is_placeholder(demo_values.placeholder_for(secret), secret.name)
+
+
+def test_the_installed_demo_points_at_docs_a_wheel_has(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    # A wheel installs the package, not docs/: the closing line names a URL, never a path
+    # that only exists in a checkout.
+    run = _run_demo(monkeypatch, tmp_path, {})
+    assert run.code == 0, run.err
+    closing = " ".join(run.out.split("Done in", 1)[1].split())
+    assert "https://github.com/ai-cherry/secretsync/tree/main/docs" in closing
+    assert "docs/SECRET_MANAGEMENT.md" not in closing

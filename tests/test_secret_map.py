@@ -258,7 +258,10 @@ def test_top_level_and_environment_rules() -> None:
         "6:3: missing required key 'esc_env' in environments.staging",
         "6:13: unknown key 'esc' (did you mean 'esc_env'?)",
     ]
-    assert only("A_KEY: {category: ai}\n", "colour: red\n" + HEAD) == ("1:1: unknown key 'colour'")
+    assert only("A_KEY: {category: ai}\n", "colour: red\n" + HEAD) == (
+        "1:1: unknown key 'colour'; valid keys here: version, github, esc, environments, "
+        "categories, defaults, secrets"
+    )
     assert only("A_KEY: {category: ai}\n", HEAD.replace("version: 1", "version: 2")) == (
         "1:10: unsupported map version; this secretsync reads version: 1"
     )

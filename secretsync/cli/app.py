@@ -90,8 +90,9 @@ class App:
 
     @property
     def interactive(self) -> bool:
-        """True on a terminal: tables and progress bars; plain text when piped."""
-        return self.stderr.isatty()
+        """True when stdout is a terminal: tables there, plain lines into a pipe or file.
+        (Progress follows its own rule: :mod:`secretsync.cli.progress`.)"""
+        return self.stdout.isatty()
 
     def map_path(self) -> Path:
         """``--map``, else the discovered map (searched for once per run)."""

@@ -8,9 +8,11 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 from secretsync._version import __version__
 from secretsync.cli.app import App, ambient_secrets
+from secretsync.cli.help import HelpFormatter
 from secretsync.errors import MapError, SecretSyncError
 
 __all__ = ["build_parser", "console_main", "main"]
@@ -38,7 +40,12 @@ EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERNAL, EXIT_INTERRUPTED = 0, 1, 2, 3, 
 
 
 class _Parser(argparse.ArgumentParser):
-    """argparse that raises instead of exiting, so ``main`` stays in charge of exit codes."""
+    """argparse that raises instead of exiting, so ``main`` stays in charge of exit codes,
+    and formats every command's help the same way (:mod:`secretsync.cli.help`)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs["formatter_class"] = HelpFormatter
+        super().__init__(*args, **kwargs)
 
     def error(self, message: str) -> None:  # type: ignore[override]
         raise _ArgparseExit(f"{self.prog}: {message}", self.format_usage())

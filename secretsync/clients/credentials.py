@@ -106,14 +106,17 @@ def store_token(acct: Account, token: str) -> None:
         raise _no_keyring(acct, exc) from None
 
 
-def delete_token(acct: Account) -> bool:
-    """Remove the stored token; ``False`` when none was stored."""
+def delete_token(acct: Account) -> bool | None:
+    """Remove the stored token: ``True`` when one was removed, ``False`` when none was
+    stored, ``None`` when the system has no keyring at all (so none can be stored)."""
     try:
         if keyring.get_password(KEYRING_SERVICE, acct.user) is None:
             return False
         keyring.delete_password(KEYRING_SERVICE, acct.user)
     except keyring.errors.PasswordDeleteError:
         return False
+    except keyring.errors.NoKeyringError:
+        return None
     except keyring.errors.KeyringError as exc:
         raise _no_keyring(acct, exc) from None
     return True
@@ -144,12 +147,13 @@ def esc_api_url(environ: Mapping[str, str]) -> str:
 
 def _endpoint(environ: Mapping[str, str], name: str, default: str) -> str:
     url = environ.get(name, "").strip() or default
-    check_endpoint(url, name)
+    check_endpoint(url, name, example=default)
     return url.rstrip("/")
 
 
-def check_endpoint(url: str, origin: str) -> None:
-    """Refuse anything but https, or plain http to a loopback address."""
+def check_endpoint(url: str, origin: str, *, example: str | None = None) -> None:
+    """Refuse anything but https, or plain http to a loopback address; ``example`` is the
+    service's own default URL, shown in the hint (GitHub's unless said otherwise)."""
     parts = urlsplit(url)
     host = parts.hostname or ""
     if parts.scheme == "https" and host:
@@ -163,7 +167,7 @@ def check_endpoint(url: str, origin: str) -> None:
         )
     raise ConfigError(
         f"{origin} is not an http(s) URL with a host",
-        hint="for example https://api.github.com",
+        hint=f"for example {example or GITHUB_API_DEFAULT}",
     )
 
 

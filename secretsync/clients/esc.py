@@ -116,7 +116,7 @@ class EscClient(ServiceClient):
         redactor: Redactor | None = None,
     ) -> None:
         if transport is None:
-            check_endpoint(base_url, "ESC API URL")
+            check_endpoint(base_url, "ESC API URL", example=ESC_API_DEFAULT)
         self._redactor = redactor or Redactor()
         self._session = Session(
             service="esc",

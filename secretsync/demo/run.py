@@ -24,6 +24,7 @@ from secretsync.demo.scenario import (
     Scenario,
     build_scenario,
     demo_map_path,
+    packaged_map_path,
     seed,
 )
 from secretsync.emulator import Emulator
@@ -38,6 +39,8 @@ __all__ = ["Demo", "StepRun", "run_demo"]
 GITHUB_URL = "http://127.0.0.1:8900"
 ESC_URL = "http://127.0.0.1:8900/api/esc"
 WIDTH = 88
+# The docs are not installed with the package: point at where they are published.
+DOCS_URL = "https://github.com/ai-cherry/secretsync/tree/main/docs"
 
 
 @dataclass
@@ -56,6 +59,9 @@ class Demo:
 
     def __init__(self, app: App, sc: Scenario, map_path: Path) -> None:
         self.app, self.sc, self.map_path = app, sc, map_path
+        # The installed copy's path is long and means nothing to a reader: say what it is.
+        shipped = map_path == packaged_map_path()
+        self.map_label = "the map shipped with secretsync" if shipped else str(map_path)
         self.emu = Emulator()
         self.runs: list[StepRun] = []
         # The emulator takes any token; these say what they are (scan: deliberate).
@@ -185,7 +191,8 @@ def run_demo(app: App, scenario: Scenario | None = None) -> int:
         f"Done in {total:.1f} s: {len(demo.runs)} commands and 2 settings loads, {requests} API "
         "requests, all answered in-process by the emulator; no credentials, no network. "
         "Next: `secretsync emulator` serves the same API on http://127.0.0.1:8900 for your "
-        "own scripts and services; docs/SECRET_MANAGEMENT.md has the real procedures."
+        "own scripts and services; the real procedures are in SECRET_MANAGEMENT.md at "
+        f"{DOCS_URL}, and every map key in MAP.md there."
     )
     return 0
 
@@ -202,7 +209,7 @@ def _steps(sc: Scenario) -> Sequence[tuple[str, Body]]:
     def intro(d: Demo) -> None:
         d.say(
             f"An in-process emulator of the GitHub Actions secrets API and the Pulumi ESC "
-            f"API now holds the organization of {d.map_path}: {len(sc.values)} of its "
+            f"API now holds the organization of {d.map_label}: {len(sc.values)} of its "
             f"{n_secrets} secrets in GitHub '{smap.github_org}', and the ESC environments "
             f"({envs}) as a sync {LAST_SYNC_DAYS_AGO} days ago left them. Every value is "
             "fake, made up for this run, and never printed: where one would appear you see "

@@ -20,7 +20,6 @@ from secretsync.clients.github import scope_of
 from secretsync.demo import values as demo_values
 from secretsync.emulator import Emulator
 from secretsync.errors import ConfigError
-from secretsync.map.load import find_map
 from secretsync.map.model import SecretMap
 from secretsync.sync.definition import EscDefinition, ManagedEntry, format_timestamp
 
@@ -30,14 +29,21 @@ LAST_SYNC_DAYS_AGO = 12
 
 
 def demo_map_path(app: App) -> Path:
-    """``--map``/``$SECRETSYNC_MAP``/``config/secret_map.yaml`` upward, else the packaged copy."""
+    """``--map``, else the map shipped with secretsync.
+
+    Not the map a repository has (found upward, or ``$SECRETSYNC_MAP``): that map is a
+    team's real one, which the demo's scenario (four org-scope secrets to cast as the
+    placeholder, the stale, the rotated and the new one) may not fit; a newcomer trying the
+    demo inside their own repository should see the demo, not a casting error.
+    """
     if app.map_option is not None:
         return app.map_option
-    try:
-        return find_map(app.cwd, app.environ)
-    except ConfigError:
-        packaged = resources.files("secretsync") / "data" / "demo_map.yaml"
-        return Path(str(packaged))
+    return packaged_map_path()
+
+
+def packaged_map_path() -> Path:
+    """The demo's map as installed with the package (a copy of config/secret_map.yaml)."""
+    return Path(str(resources.files("secretsync") / "data" / "demo_map.yaml"))
 
 
 @dataclass(frozen=True)

@@ -11,12 +11,14 @@ from __future__ import annotations
 import difflib
 import keyword
 import re
+import types
 import typing
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic.fields import FieldInfo
 
 from secretsync.errors import MapError, MapIssue
 from secretsync.map.model import (
@@ -29,7 +31,7 @@ from secretsync.map.model import (
 )
 from secretsync.map.yamlnodes import Located, load_located
 
-__all__ = ["check_map"]
+__all__ = ["check_map", "document_keys"]
 
 _TYPES = typing.get_args(SecretType)
 
@@ -361,7 +363,11 @@ class _Checker:
             if entry.format not in known:
                 self.at_value(
                     (*where, "format"),
-                    f"unknown format {entry.format!r}" + _did_you_mean(entry.format, known),
+                    f"unknown format {entry.format!r}"
+                    + (
+                        _did_you_mean(entry.format, known)
+                        or f"; known formats: {', '.join(sorted(known))}"
+                    ),
                 )
         envs = tuple(environments) if entry.environments is None else tuple(entry.environments)
         if entry.environments is not None and not entry.environments:
@@ -518,26 +524,62 @@ def _field_problem(field: str) -> str | None:
 
 def _suggest(loc: tuple[Any, ...], data: Any) -> str:
     allowed = _allowed_keys(loc[:-1])
-    return _did_you_mean(str(loc[-1]), allowed) if allowed else ""
+    if not allowed:
+        return ""
+    # The closest key when there is one; else every key valid at that level, so a newcomer
+    # is never left guessing (docs/MAP.md has their meaning).
+    return _did_you_mean(str(loc[-1]), allowed) or f"; valid keys here: {', '.join(allowed)}"
+
+
+def document_keys() -> dict[tuple[str, ...], FieldInfo | None]:
+    """Every key path the map accepts, a name the user chooses written ``*``
+    (``("secrets", "*", "github", "scope")``), with the pydantic field that holds it (None
+    for a user-chosen name). Derived from the document models, so docs cannot drift."""
+    return _keys_of(_Document, ())
+
+
+def _keys_of(
+    model: type[BaseModel], prefix: tuple[str, ...]
+) -> dict[tuple[str, ...], FieldInfo | None]:
+    found: dict[tuple[str, ...], FieldInfo | None] = {}
+    for name, info in model.model_fields.items():
+        path = (*prefix, name)
+        found[path] = info
+        for named, inner in _inner_models(info.annotation):
+            at = (*path, "*") if named else path
+            if named:
+                found.setdefault(at, None)
+            if inner is not None:
+                found.update(_keys_of(inner, at))
+    return found
+
+
+def _inner_models(annotation: Any) -> list[tuple[bool, type[BaseModel] | None]]:
+    """``(under a user-chosen name?, model or None)`` for what an annotation nests."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return [(False, annotation)]
+    origin = typing.get_origin(annotation)
+    if origin is dict:
+        _, value = typing.get_args(annotation)
+        return [(True, model) for _, model in _inner_models(value)] or [(True, None)]
+    if origin in (typing.Union, types.UnionType):
+        return [found for arg in typing.get_args(annotation) for found in _inner_models(arg)]
+    return []
 
 
 def _allowed_keys(parent: tuple[Any, ...]) -> list[str]:
-    models: dict[tuple[Any, ...], type[BaseModel]] = {
-        (): _Document,
-        ("github",): _GithubSection,
-        ("esc",): _EscSection,
-        ("defaults",): _Defaults,
-        ("sync",): _SyncSection,
-    }
-    if parent in models:
-        return list(models[parent].model_fields)
-    if len(parent) == 2 and parent[0] == "secrets":
-        return list(_SecretEntry.model_fields)
-    if len(parent) == 3 and parent[0] == "secrets" and parent[2] == "github":
-        return list(_GithubEntry.model_fields)
-    if len(parent) == 2 and parent[0] == "environments":
-        return list(_EnvironmentEntry.model_fields)
-    return []
+    """The keys valid under ``parent`` (a location in the document), in model order."""
+    pattern: list[str] = []
+    keys = document_keys()
+    for part in parent:
+        exact = (*pattern, str(part))
+        pattern = [*pattern, str(part) if exact in keys else "*"]
+    depth = len(pattern) + 1
+    return [
+        path[-1]
+        for path in keys
+        if len(path) == depth and list(path[:-1]) == pattern and path[-1] != "*"
+    ]
 
 
 def _did_you_mean(word: str, choices: Any) -> str:

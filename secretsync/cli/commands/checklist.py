@@ -15,9 +15,18 @@ def register(sub: Any) -> None:
     parser = sub.add_parser(
         "checklist",
         help="a checklist of every secret (md) or a gh script (sh)",
-        description=__doc__,
+        description=(
+            "Every secret of the map, for the people who set them: a markdown checklist "
+            "(md), or a shell script of `gh secret set` lines that reads each value from a "
+            "hidden prompt, never from the command line (sh)."
+        ),
     )
-    parser.add_argument("--format", choices=["md", "sh"], default="md")
+    parser.add_argument(
+        "--format",
+        choices=["md", "sh"],
+        default="md",
+        help="md: a markdown checklist; sh: a gh secret set script (default: md)",
+    )
     add_output(parser)
     parser.set_defaults(run=run)
 

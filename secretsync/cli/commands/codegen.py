@@ -24,7 +24,9 @@ def register(subparsers: Any) -> None:
         help="generate code from the map",
         description="Generate code from the map.",
     )
-    targets = parser.add_subparsers(dest="target", metavar="TARGET", required=True)
+    targets = parser.add_subparsers(
+        dest="target", metavar="TARGET", required=True, help="what to generate"
+    )
     settings = targets.add_parser(
         "settings",
         help="a typed settings module (pydantic-settings) with one field per secret",

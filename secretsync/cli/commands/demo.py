@@ -14,8 +14,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "demo",
         help="the whole cycle against an in-process emulator",
         description=(
-            "Seed an in-process GitHub + ESC emulator from the map (config/secret_map.yaml, "
-            "else the copy shipped with secretsync) with fake values and a few problems, then "
+            "Seed an in-process GitHub + ESC emulator from the demo map shipped with "
+            "secretsync (or the map given with --map; a repository's own "
+            "config/secret_map.yaml is not used) with fake values and a few problems, then "
             "run checklist, push, plan, sync, audit and a settings load, explaining each "
             "step. No credentials, no network; values are never printed."
         ),

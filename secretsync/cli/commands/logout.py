@@ -21,8 +21,13 @@ def register(sub: Any) -> None:
 
 def run(args: argparse.Namespace, app: App) -> int:
     acct = credentials.account(args.service)
-    if credentials.delete_token(acct):
+    removed = credentials.delete_token(acct)
+    if removed:
         app.info(f"removed the {acct.label} token from the OS keyring")
+    elif removed is None:
+        app.info(
+            f"not logged in to {acct.label}: this system has no OS keyring, so no token is stored"
+        )
     else:
         app.info(f"not logged in to {acct.label}: the keyring holds no token")
     for name in acct.env_vars:

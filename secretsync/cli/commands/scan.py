@@ -6,6 +6,7 @@ Imports stay inside ``run``: a pre-commit hook pays interpreter start-up on ever
 from __future__ import annotations
 
 import argparse
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -13,7 +14,7 @@ from secretsync.cli.options import add_format, add_output
 
 if TYPE_CHECKING:
     from secretsync.cli.app import App
-    from secretsync.scan.scanner import Finding
+    from secretsync.scan.scanner import Finding, ScanReport
 
 __all__ = ["register", "render", "run"]
 
@@ -26,14 +27,15 @@ Scan files for placeholder values under secret-bearing keys and for hard-coded s
 Which files: the PATHs given (folders are walked, vendored folders skipped); with no PATH,
 the files git tracks under the current folder (every file when not in a git repository);
 with --all-files, every file git tracks in the repository. pre-commit passes the staged
-files itself. Lockfiles, binary files and files over 1 MiB are skipped.
+files itself. Lockfiles, binary files and files over 1 MiB are skipped (-v names each one).
 
 A finding is dropped when its own line (not the line above) holds `secretsync: ignore`, in
 any comment style. Templates a tool fills in (${{ secrets.X }}, {{ .Values.x }}, __TOKEN__)
 are not placeholders. Tests, docs and example files (.env.example, *.sample, ...) hold fake
 values on purpose: there only secrets in a provider's format (ghp_..., AKIA...) count.
 
-Exit 1 when there are findings that are not in the --baseline, else 0.
+Exit 1 when there are findings that are not in the --baseline, else 0; exit 2 when a file
+named on the command line cannot be read (a hook never passes a file it did not read).
 """
 
 
@@ -42,7 +44,6 @@ def register(subparsers: Any) -> None:
         "scan",
         help="placeholder and hard-coded secret scan of files (the pre-commit hook)",
         description=_DESCRIPTION,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("paths", nargs="*", metavar="PATH", help="files or folders to scan")
     parser.add_argument(
@@ -62,6 +63,7 @@ def register(subparsers: Any) -> None:
 
 
 def run(args: argparse.Namespace, app: App) -> int:
+    from secretsync.cli.progress import progress
     from secretsync.errors import UsageError
     from secretsync.scan.paths import discover
     from secretsync.scan.scanner import scan_files
@@ -69,6 +71,7 @@ def run(args: argparse.Namespace, app: App) -> int:
     if args.update_baseline and args.baseline is None:
         raise UsageError("--update-baseline needs --baseline FILE")
     files = discover(args.paths, cwd=app.cwd, all_files=args.all_files)
+    shown = _as_given(files, args.paths)
     baseline = None
     if args.baseline is not None:
         from secretsync.scan.baseline import Baseline
@@ -76,11 +79,20 @@ def run(args: argparse.Namespace, app: App) -> int:
         baseline = Baseline.load(
             app.cwd / args.baseline, missing_ok=args.update_baseline, label=str(args.baseline)
         )
-    report = scan_files(files, salt=baseline.salt if baseline else None)
+    with progress(app, args.output) as board:
+        many = len(files) >= _MANY_FILES
+        task = board.task("scanning", total=len(files)) if many else None
+        report = scan_files(
+            task.track(files) if task else files, salt=baseline.salt if baseline else None
+        )
+    _refuse_unread(report, files, args.paths, app, shown)
     for warning in report.warnings:
-        app.info(f"warning: {warning}")
+        app.info(f"warning: {_shown_in(warning, shown)}")
+    if app.verbosity > 0:
+        for path, reason in report.skipped.items():
+            app.info(f"skipped {shown.get(path, path)}: {reason}")
     if baseline is not None and args.update_baseline:
-        baseline.update(report.findings, [shown for _, shown in files], app.cwd)
+        baseline.update(report.findings, [name for _, name in files], app.cwd)
         baseline.save()
         app.info(f"{args.baseline}: {len(baseline.entries)} accepted findings")
         return 0
@@ -88,16 +100,78 @@ def run(args: argparse.Namespace, app: App) -> int:
     if baseline is not None:
         findings = baseline.new_findings(findings, app.cwd)
     accepted = len(report.findings) - len(findings)
+    # Findings keep the path they were judged by (relative to the scan's folder, as the
+    # baseline and SARIF need it); tables, lines and JSON show a path as the user gave it.
+    displayed = [replace(f, path=shown[f.path]) if f.path in shown else f for f in findings]
     if args.format == "table" and app.interactive and args.output is None:
         if findings:
-            app.out.print(_rich_table(findings))
+            app.out.print(_rich_table(displayed))
     else:
-        text = render(args.format, findings, cwd=app.cwd)
+        chosen = findings if args.format == "sarif" else displayed
+        text = render(args.format, chosen, cwd=app.cwd)
         if text or args.output is not None:
             app.write_output(text, args.output)
-    note = f" ({accepted} accepted by the baseline)" if accepted else ""
+    notes = [f"{accepted} accepted by the baseline"] if accepted else []
+    if report.skipped:
+        notes.append(
+            f"{len(report.skipped)} skipped" + ("" if app.verbosity > 0 else ": -v says why")
+        )
+    note = f" ({'; '.join(notes)})" if notes else ""
     app.info(f"{_count(len(findings), 'finding')} in {_count(report.files_scanned, 'file')}{note}")
     return 1 if findings else 0
+
+
+# A scan of fewer files is over before a progress bar could say anything.
+_MANY_FILES = 50
+
+
+def _as_given(files: list[tuple[Path, str]], paths: list[str]) -> dict[str, str]:
+    """Judged name -> the name to show, for files under a path given absolute: shown
+    absolute as typed, not as a ``../../..`` path relative to the current folder."""
+    roots = [Path(given) for given in paths if Path(given).is_absolute()]
+    if not roots:
+        return {}
+    shown: dict[str, str] = {}
+    for full, name in files:
+        if any(full == root or root in full.parents for root in roots):
+            shown[name] = full.as_posix()
+    return shown
+
+
+def _shown_in(line: str, shown: dict[str, str]) -> str:
+    for name, display in shown.items():
+        if line.startswith(f"{name}:"):
+            return display + line[len(name) :]
+    return line
+
+
+def _refuse_unread(
+    report: ScanReport,
+    files: list[tuple[Path, str]],
+    paths: list[str],
+    app: App,
+    shown: dict[str, str],
+) -> None:
+    """A file named on the command line (as pre-commit names staged files) that could not
+    be read is a configuration error, not a clean scan: exit 2, nothing written."""
+    from secretsync.errors import ConfigError
+
+    named = {
+        name
+        for full, name in files
+        if any(
+            full == (given if given.is_absolute() else app.cwd / given)
+            for given in map(Path, paths)
+        )
+    }
+    unread = [name for name in named if report.skipped.get(name) == "unreadable"]
+    if not unread:
+        return
+    first = sorted(unread)[0]
+    prefix = f"{first}: cannot read: "
+    reason = next((w[len(prefix) :] for w in report.warnings if w.startswith(prefix)), "unreadable")
+    more = f" (and {len(unread) - 1} more)" if len(unread) > 1 else ""
+    raise ConfigError(f"cannot read {shown.get(first, first)}: {reason}{more}")
 
 
 def _count(number: int, noun: str) -> str:

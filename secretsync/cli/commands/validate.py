@@ -11,7 +11,14 @@ from secretsync.cli.options import add_format
 
 
 def register(sub: Any) -> None:
-    parser = sub.add_parser("validate", help="check the map", description=__doc__)
+    parser = sub.add_parser(
+        "validate",
+        help="check the map",
+        description=(
+            "Check the map strictly (docs/MAP.md describes every key) and say what it holds. "
+            "Each problem is one line naming file:line:column; exit 2 when there is one."
+        ),
+    )
     add_format(parser, ["table", "json"])
     parser.set_defaults(run=run)
 
