@@ -148,6 +148,14 @@ REGISTRY: tuple[Provider, ...] = (
         r"npm_[A-Za-z0-9]{36}",
         ("npm_",),
     ),
+    # Hugging Face documents the hf_ prefix; the 34 alphanumerics are what its tokens
+    # (and trufflehog's detector) show, not a published length.
+    Provider(
+        "huggingface",
+        "Hugging Face user access token: hf_ + 34 alphanumerics",
+        r"hf_[A-Za-z0-9]{34}",
+        ("hf_",),
+    ),
     Provider(
         "pypi",
         "PyPI API token: pypi- + a macaroon that starts AgEIcHlwaS5vcmc (base64 of 'pypi.org')",

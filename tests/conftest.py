@@ -81,6 +81,7 @@ def _clean_environment(
         "SECRETSYNC_SECRETS_JSON",
         "SECRETSYNC_GITHUB_API_URL",
         "SECRETSYNC_ESC_API_URL",
+        "SECRETSYNC_PROVIDERS_URL",
         "SECRETSYNC_ENVIRONMENT",
         "ENVIRONMENT",
         "GITHUB_ACTIONS",

@@ -368,9 +368,17 @@ def test_every_rule_has_words_and_default_severity() -> None:
         "workflow-undefined",
         "unreachable",
         "hidden-from-sync",
+        "rejected-credential",
+        "unverified-credential",
     ]
     warnings = {r.id for r in RULES.values() if r.severity is Severity.WARNING}
-    assert warnings == {"format-mismatch", "stale", "orphan-github", "orphan-esc"}
+    assert warnings == {
+        "format-mismatch",
+        "stale",
+        "orphan-github",
+        "orphan-esc",
+        "unverified-credential",
+    }
     for rule in RULES.values():
         assert rule.title and rule.summary and rule.help
 
@@ -452,3 +460,32 @@ def test_source_values_are_judged_by_their_type(
     snap = snapshot(smap=SETTINGS_MAP, github={}, esc={}, source=source)
     rules = {f.rule for f in evaluate(snap) if f.system is System.SOURCE}
     assert rules == (set() if expected is None else {expected})
+
+
+def test_verify_answers_become_two_rules_and_unverifiable_adds_nothing() -> None:
+    from secretsync.verify import Status, VerifyResult
+
+    def result(secret: str, env: str | None, status: Status) -> VerifyResult:
+        system = "esc" if env else "source"
+        where = f"{PROD_REF}:x" if env else f"source:{secret}"
+        return VerifyResult(secret, env, "openai", status, "GET /v1/models answered 401",
+                            system, where)  # fmt: skip
+
+    verifications = (
+        result("OPENAI_API_KEY", "production", Status.REJECTED),
+        result("OPENAI_API_KEY", None, Status.REJECTED),
+        result("ANTHROPIC_API_KEY", "production", Status.UNKNOWN),
+        result("ANTHROPIC_API_KEY", "staging", Status.LIVE),
+        result("OPTIONAL_TOKEN", "production", Status.UNVERIFIABLE),
+    )
+    base = evaluate(snapshot())
+    findings = evaluate(snapshot(verifications=verifications))
+    added = [f for f in findings if f not in base]
+    assert [(f.rule, f.secret, f.environment, f.system.value) for f in added] == [
+        ("rejected-credential", "OPENAI_API_KEY", None, "source"),
+        ("rejected-credential", "OPENAI_API_KEY", "production", "esc"),
+        ("unverified-credential", "ANTHROPIC_API_KEY", "production", "esc"),
+    ]
+    assert all(f.line == SMAP.secrets[f.secret].line for f in added if f.secret)
+    assert added[0].message == "openai rejected the credential: GET /v1/models answered 401"
+    assert evaluate(snapshot(verifications=())) == base

@@ -130,6 +130,8 @@ class DocWorld:
             "PULUMI_ACCESS_TOKEN": self.exported["PULUMI_ACCESS_TOKEN"],
             "SECRETSYNC_GITHUB_API_URL": self.served.github_url,
             "SECRETSYNC_ESC_API_URL": self.served.esc_url,
+            # verify asks the emulator's provider facets, never a real provider.
+            "SECRETSYNC_PROVIDERS_URL": self.served.url + "/_providers",
             "SECRETSYNC_SECRETS_JSON": json.dumps(secrets),
             "NO_COLOR": "1",
         }

@@ -135,6 +135,15 @@ def test_every_answer_matches_the_described_response(
         OAS30Validator(schema, format_checker=oas30_format_checker).validate(answer.json())
 
 
+def test_repository_names_are_made_the_way_github_makes_them(client: httpx.Client) -> None:
+    made = client.post(f"/orgs/{ORG}/repos", json={"name": "my new repo!"})
+    assert (made.status_code, made.json()["name"]) == (201, "my-new-repo-")
+    assert made.headers["location"].endswith(f"/repos/{ORG}/my-new-repo-")
+    assert client.post(f"/orgs/{ORG}/repos", json={"name": ".."}).status_code == 422
+    assert client.post(f"/orgs/{ORG}/repos", json={"name": "x" * 101}).status_code == 422
+    assert client.post(f"/orgs/{ORG}/repos", json={"name": "MY-NEW-REPO-"}).status_code == 422
+
+
 def test_lists_page_with_link_headers(client: httpx.Client) -> None:
     for i in range(5):
         assert client.post(f"/orgs/{ORG}/repos", json={"name": f"r{i}"}).status_code == 201

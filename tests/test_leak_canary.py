@@ -100,6 +100,7 @@ def world(tmp_path: Path, secretsync_emulator_server: ServedEmulator, canaries: 
     environ = {
         "SECRETSYNC_GITHUB_API_URL": secretsync_emulator_server.github_url,
         "SECRETSYNC_ESC_API_URL": secretsync_emulator_server.esc_url,
+        "SECRETSYNC_PROVIDERS_URL": secretsync_emulator_server.url + "/_providers",
         "PULUMI_ACCESS_TOKEN": "pul-test-token",
         "GH_TOKEN": "gh-test-token",
         "SECRETSYNC_SECRETS_JSON": json.dumps(canaries.values),
@@ -182,6 +183,20 @@ def test_every_command_on_the_success_path(world: World, caplog: pytest.LogCaptu
     world.run(["lint", "--format", "json", "app"], expect=1)
     world.run(["codegen", "settings", "-o", str(out / "settings.py")])
 
+    # verify and audit --verify: every canary with a provider is asked (rejected, then
+    # live), its answer rendered in every format; none may show.
+    world.run(["verify", "--all"], expect=1)
+    world.run(["-v", "verify", "--all", "--values", "env", "--format", "json",
+               "-o", str(out / "verify.json")], expect=1)  # fmt: skip
+    for canary in world.canaries.items.values():
+        if canary.format in ("openai", "github", "stripe", "slack_token"):
+            world.emulator.providers.accept(canary.format, [canary.value])
+    world.run(["verify", "--all", "--strict"])
+    world.run(["-v", "audit", "--all", "--verify", "--values", "env", "--fail-on", "never",
+               "--format", "sarif", "-o", str(out / "audit-verify.sarif")], env=actions)  # fmt: skip
+    verified = json.loads((out / "verify.json").read_text())
+    assert {r["status"] for r in verified["results"]} >= {"rejected", "unverifiable"}
+
     scan_json = json.loads((out / "scan.json").read_text())
     assert {f["rule"] for f in scan_json["findings"]} >= {"hardcoded-secret"}
     assert world.emulator.state()["github"]["secrets"], "push wrote nothing: the test is void"
@@ -222,6 +237,35 @@ ERROR_CASES: dict[str, tuple[list[str], str, str, int, dict[str, Any]]] = {
         500,
         {"message": "{echo}"},
     ),
+    "verify-401": (["verify", "--all"], "GET", "/_providers/", 401, {"message": "{echo}"}),
+    "verify-slack": (
+        ["verify", "--all", "--values", "env"],
+        "POST",
+        "/_providers/slack/",
+        200,
+        {"ok": False, "error": "{echo}"},
+    ),
+    "verify-500": (
+        ["verify", "--all", "--strict"],
+        "GET",
+        "/_providers/",
+        500,
+        {"message": "{echo}"},
+    ),
+    "audit-verify-401": (
+        ["audit", "--all", "--verify", "--format", "json"],
+        "GET",
+        "/_providers/",
+        401,
+        {"error": {"message": "{echo}"}},
+    ),
+    "audit-verify-429": (
+        ["audit", "--all", "--verify", "--values", "env", "--fail-on", "warning"],
+        "GET",
+        "/_providers/",
+        429,
+        {"message": "{echo}"},
+    ),
     "audit-gh-403": (
         ["audit", "--all", "--values", "env", "--format", "sarif"],
         "GET",
@@ -242,7 +286,7 @@ def test_service_errors_whose_bodies_echo_the_values(
     document = json.loads(json.dumps(body).replace("{echo}", json.dumps(echo)[1:-1]))
     rule = Rule(method, part, answer(status, document), times=100)
     transport = _failing_world(world, [rule])
-    if argv[0] in ("plan", "audit"):
+    if argv[0] in ("plan", "audit", "verify"):
         world.run(["sync", "--all"])  # ESC holds the values, the run reads them back
     result = world.run(["-v", *argv] if verbose else argv, expect={1, 2}, transport=transport)
     assert rule.hits, f"the failure was never injected: the test is void\n{result.err}"
@@ -275,6 +319,12 @@ INTERNAL_CASES: dict[str, tuple[list[str], str, str]] = {
     "checklist": (["checklist", "--format", "sh"], "secretsync.map.load.load_map", ""),
     "codegen": (["codegen", "settings"], "secretsync.map.load.load_map", ""),
     "lint": (["lint", "app"], "secretsync.map.load.load_map", ""),
+    "verify": (["verify", "--all", "--values", "env"], "secretsync.verify.targets.judge", ""),
+    "audit-verify": (
+        ["audit", "--all", "--verify", "--values", "env"],
+        "secretsync.verify.engine._judge",
+        "",
+    ),
 }
 
 

@@ -174,6 +174,24 @@ RULES: dict[str, Rule] = {
             "Run `secretsync shards` to see the assignment, add a repository to "
             "`sync.repositories` if every shard is full, then `secretsync shards --apply`.",
         ),
+        Rule(
+            "rejected-credential",
+            E,
+            "The provider rejects the credential",
+            "With --verify: the secret's provider answered its documented read-only request "
+            "with its answer for a bad credential (revoked, expired or wrong).",
+            "Rotate the credential at its provider, `secretsync push` the new value, then "
+            "`secretsync sync`; `secretsync verify` shows what the provider answered.",
+        ),
+        Rule(
+            "unverified-credential",
+            W,
+            "The provider could not say whether the credential works",
+            "With --verify: the provider was unreachable, failed (5xx), rate limited the "
+            "request or gave an answer its documentation does not have. Never a pass; not a "
+            "block unless --fail-on warning.",
+            "Run `secretsync verify` again later, or check the provider's status page.",
+        ),
     )
 }
 

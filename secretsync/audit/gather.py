@@ -25,6 +25,7 @@ from secretsync.errors import NotFoundError, ServiceError
 from secretsync.map.model import Secret, SecretMap
 from secretsync.shards import Arrangement, read_arrangement
 from secretsync.sync.definition import EscDefinition
+from secretsync.verify.status import VerifyResult
 
 __all__ = [
     "EscState",
@@ -79,6 +80,8 @@ class Snapshot:
     workflows: Sequence[SecretReference] = ()
     source: Mapping[str, str] | None = field(default=None, repr=False)
     sync: SyncState | None = None  # None: the map names no sync repositories
+    #: With ``audit --verify``: what each credential's provider answered (None: not asked).
+    verifications: Sequence[VerifyResult] | None = None
 
     def audited(self) -> list[Secret]:
         """Secrets mapped into any audited environment, in map order."""

@@ -22,6 +22,7 @@ from secretsync.placeholders.judgement import is_format_problem, judge
 from secretsync.shards import ORG_SECRET_LIMIT, plan_shards
 from secretsync.sync.definition import ManagedEntry
 from secretsync.timestamps import format_timestamp, parse_timestamp
+from secretsync.verify.status import Status
 
 __all__ = ["evaluate", "map_findings"]
 
@@ -39,6 +40,7 @@ def evaluate(snapshot: Snapshot) -> list[Finding]:
     found.extend(_hidden_from_sync(snapshot))
     if snapshot.source is not None:
         found.extend(_source(snapshot, snapshot.source))
+    found.extend(_verifications(snapshot))
     return sort_findings(found)
 
 
@@ -356,6 +358,32 @@ def _source(snap: Snapshot, source: Mapping[str, str]) -> Iterator[Finding]:
                 location=f"source:{secret.name}",
                 message=message,
             )
+
+
+_VERIFY_RULES = {Status.REJECTED: "rejected-credential", Status.UNKNOWN: "unverified-credential"}
+
+
+def _verifications(snap: Snapshot) -> Iterator[Finding]:
+    """rejected-credential / unverified-credential, from ``audit --verify``'s answers.
+
+    ``unverifiable`` results (nothing sent: no format, a placeholder, no value) add nothing:
+    the rules above already speak about those values.
+    """
+    for result in snap.verifications or ():
+        rule = _VERIFY_RULES.get(result.status)
+        secret = snap.smap.secrets.get(result.secret)
+        if rule is None or secret is None:
+            continue
+        verb = "rejected the credential" if rule == "rejected-credential" else "could not say"
+        yield _about(
+            snap,
+            rule,
+            secret,
+            environment=result.environment,
+            system=System.SOURCE if result.system == "source" else System.ESC,
+            location=result.location,
+            message=f"{result.provider} {verb}: {result.detail}",
+        )
 
 
 # ------------------------------------------------------------------------------- helpers

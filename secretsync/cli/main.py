@@ -34,6 +34,7 @@ COMMANDS: dict[str, str] = {
     "shards": "assign organization secrets to the sync repositories (at most 100 each)",
     "emulator": "serve the local GitHub + ESC API",
     "demo": "the whole cycle against an in-process emulator",
+    "verify": "ask each credential's provider whether it still authenticates",
 }
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERNAL, EXIT_INTERRUPTED = 0, 1, 2, 3, 130

@@ -29,6 +29,7 @@ __all__ = [
     "esc_api_url",
     "github_api_url",
     "github_token",
+    "is_loopback",
     "pulumi_token",
     "store_token",
 ]
@@ -158,7 +159,7 @@ def check_endpoint(url: str, origin: str, *, example: str | None = None) -> None
     host = parts.hostname or ""
     if parts.scheme == "https" and host:
         return
-    if parts.scheme == "http" and host and _is_loopback(host):
+    if parts.scheme == "http" and host and is_loopback(host):
         return
     if parts.scheme == "http" and host:
         raise ConfigError(
@@ -171,7 +172,9 @@ def check_endpoint(url: str, origin: str, *, example: str | None = None) -> None
     )
 
 
-def _is_loopback(host: str) -> bool:
+def is_loopback(host: str) -> bool:
+    """127.0.0.0/8, ::1 or ``localhost``: the only hosts plain http (and the verify
+    providers override) may point at."""
     if host.lower() == "localhost":
         return True
     try:

@@ -38,6 +38,7 @@ __all__ = ["Demo", "StepRun", "run_demo"]
 # (the in-process transport answers every request).
 GITHUB_URL = "http://127.0.0.1:8900"
 ESC_URL = "http://127.0.0.1:8900/api/esc"
+PROVIDERS_URL = "http://127.0.0.1:8900/_providers"  # verify asks the emulator's facets
 WIDTH = 88
 # The docs are not installed with the package: point at where they are published.
 DOCS_URL = "https://github.com/ai-cherry/secretsync/tree/main/docs"
@@ -71,6 +72,7 @@ class Demo:
             "PULUMI_ACCESS_TOKEN": "demo-pulumi-token",  # secretsync: ignore
             "SECRETSYNC_GITHUB_API_URL": GITHUB_URL,
             "SECRETSYNC_ESC_API_URL": ESC_URL,
+            "SECRETSYNC_PROVIDERS_URL": PROVIDERS_URL,
             "SECRETSYNC_ESC_TTL": "0",  # every settings load opens ESC again
             "NO_COLOR": "1",
         }
@@ -304,6 +306,36 @@ def _steps(sc: Scenario) -> Sequence[tuple[str, Body]]:
         )
         d.command("audit (after the fix)", ["audit", "--all"], 0)
 
+    def verifying(d: Demo) -> None:
+        revoked = sc.revoked
+        if revoked is None:
+            d.say("The map has no credential whose provider verify can ask; skipped.")
+            return
+        d.say(
+            "The gate passed, yet a deploy can still fail: audit knows that each value is "
+            "present, real-looking and fresh, not that its provider still accepts it. "
+            "`verify` asks each credential's own provider, with its documented read-only "
+            "request (GitHub GET /user, OpenAI GET /v1/models, Slack auth.test, ...), here "
+            "answered by the emulator's provider facets. Look at the status column: "
+            f"{revoked} was revoked at its provider, so it comes back 'rejected' and verify "
+            "exits 1; secrets it cannot ask about say why (no format, a webhook, ...)."
+        )
+        d.command("verify", ["verify", "--all"], 1)
+        fix = sc.fixes[revoked]
+        d.say(
+            f"Rotate it: issue a new {revoked} at the provider (the demo tells the emulator "
+            "it is live), push it into GitHub and sync; then the gate with --verify, as a "
+            "deploy would run it, passes."
+        )
+        d.command(
+            "push (rotation)",
+            ["push", "--only", revoked, "--source", "json:-"],
+            0,
+            stdin=json.dumps({revoked: fix}),
+        )
+        d.command("sync (rotation)", ["sync", "--all"], 0, workflow=True)
+        d.command("audit --verify", ["audit", "--all", "--verify"], 0)
+
     def settings_after(d: Demo) -> None:
         d.say(
             "And the service starts: every field typed from the map (secrets as SecretStr, "
@@ -320,6 +352,7 @@ def _steps(sc: Scenario) -> Sequence[tuple[str, Body]]:
         ("audit: the pre-deploy gate", audit),
         ("settings: a service starting", settings_before),
         ("fix the placeholder, sync, audit again", fixing),
+        ("verify: does each credential still work?", verifying),
         ("settings again", settings_after),
     )
 

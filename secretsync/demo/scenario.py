@@ -19,11 +19,19 @@ from secretsync.cli.app import App
 from secretsync.clients.github import scope_of
 from secretsync.demo import values as demo_values
 from secretsync.emulator import Emulator
+from secretsync.emulator.providers import ProviderFacet
 from secretsync.errors import ConfigError
-from secretsync.map.model import SecretMap
+from secretsync.map.model import Secret, SecretMap
 from secretsync.sync.definition import EscDefinition, ManagedEntry, format_timestamp
 
-__all__ = ["LAST_SYNC_DAYS_AGO", "Scenario", "build_scenario", "demo_map_path", "seed"]
+__all__ = [
+    "LAST_SYNC_DAYS_AGO",
+    "Scenario",
+    "build_scenario",
+    "demo_map_path",
+    "live_credentials",
+    "seed",
+]
 
 LAST_SYNC_DAYS_AGO = 12
 
@@ -62,6 +70,9 @@ class Scenario:
     old_values: dict[str, str] = field(default_factory=dict, repr=False)  # ESC's instead
     fixes: dict[str, str] = field(default_factory=dict, repr=False)  # the demo pushes these
     now: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
+    #: A credential its provider no longer accepts (verify catches it); None when the map
+    #: has no other verifiable secret to cast. Its replacement is in ``fixes``.
+    revoked: str | None = None
 
     def all_values(self) -> list[str]:
         """Every value the demo knows, for the redactor and the leak tests."""
@@ -100,6 +111,8 @@ def build_scenario(smap: SecretMap, rng: random.Random | None = None) -> Scenari
     updated[stale.name] = now - timedelta(days=(stale.max_age_days or 90) + 110)
     updated[rotated.name] = now - timedelta(days=2)
     del values[new.name], updated[new.name]
+    cast_names = {placeholder.name, rotated.name, stale.name, new.name}
+    revoked = _revoked(smap, [s for s in smap.secrets.values() if s.name not in cast_names])
     orphan = next(n for n in ("COHERE_API_KEY", "RETIRED_API_KEY") if n not in smap.secrets)
     prefix = placeholder.esc_path.rsplit(".", 1)[0]
     return Scenario(
@@ -119,16 +132,50 @@ def build_scenario(smap: SecretMap, rng: random.Random | None = None) -> Scenari
         fixes={
             new.name: demo_values.fake_value(new, rng),
             placeholder.name: demo_values.fake_value(placeholder, rng),
+            **({revoked.name: demo_values.fake_value(revoked, rng)} if revoked else {}),
         },
         now=now,
+        revoked=revoked.name if revoked else None,
     )
 
 
+def _revoked(smap: SecretMap, candidates: list[Secret]) -> Secret | None:
+    """The credential to revoke: org-scope, every environment, a format verify can ask
+    about; a Pulumi token first (the seeds' first root cause was an expired one)."""
+    everywhere = set(smap.environments)
+    fit = [
+        s
+        for s in candidates
+        if s.type == "secret"
+        and s.github.scope == "org"
+        and set(s.environments) == everywhere
+        and s.format
+        and ProviderFacet.knows(s.format)
+    ]
+    return next((s for s in fit if s.format == "pulumi"), fit[0] if fit else None)
+
+
+def live_credentials(sc: Scenario) -> dict[str, list[str]]:
+    """What each provider facet accepts: every value the scenario holds, except the
+    revoked credential's current value (its fix is live: the provider issued it)."""
+    live: dict[str, list[str]] = {}
+    revoked_value = sc.values.get(sc.revoked) if sc.revoked else None
+    for name, value in [*sc.values.items(), *sc.old_values.items(), *sc.fixes.items()]:
+        secret = sc.smap.secrets.get(name)
+        fmt = secret.format if secret else None
+        if fmt and ProviderFacet.knows(fmt) and value != revoked_value:
+            live.setdefault(ProviderFacet.provider_name(fmt), []).append(value)
+    return live
+
+
 def seed(emu: Emulator, sc: Scenario) -> None:
-    """GitHub as the organization has it; ESC as a sync 12 days ago left it."""
+    """GitHub as the organization has it; ESC as a sync 12 days ago left it; the providers
+    accepting every credential but the revoked one."""
     smap = sc.smap
     for repo in smap.sync_repositories:  # the sync workflow's repository sees the secrets
         emu.add_repository(smap.github_org, repo)
+    emu.providers.configure({name: {"live": values} for name, values in
+                             live_credentials(sc).items()})  # fmt: skip
     for name, value in sc.values.items():
         secret = smap.secrets[name]
         target = secret.github

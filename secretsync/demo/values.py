@@ -63,6 +63,7 @@ GENERATORS: dict[str, Generator] = {
     "dockerhub": lambda r: "dckr_pat_" + _pick(r, _URLSAFE, 27),
     "gitlab": lambda r: "glpat-" + _pick(r, _URLSAFE, 20),
     "npm": lambda r: "npm_" + _pick(r, _ALNUM, 36),
+    "huggingface": lambda r: "hf_" + _pick(r, _ALNUM, 34),
     "pypi": lambda r: "pypi-AgEIcHlwaS5vcmc" + _pick(r, _URLSAFE, 80),
     "google_api_key": lambda r: "AIza" + _pick(r, _URLSAFE, 35),
     "twilio": lambda r: "SK" + _pick(r, _HEX, 32),

@@ -32,6 +32,8 @@ from secretsync.emulator.controls import handle_control
 from secretsync.emulator.faults import FaultDice, Faults, PrimaryBudget, WriteLimiter
 from secretsync.emulator.github import GitHubService
 from secretsync.emulator.github_shapes import error_response
+from secretsync.emulator.providers import PREFIX as PROVIDERS_PREFIX
+from secretsync.emulator.providers import ProviderFacet
 
 if TYPE_CHECKING:
     from contextlib import AbstractContextManager
@@ -82,6 +84,8 @@ class Emulator:
         self.clock = Clock()
         self._lock = threading.RLock()
         self.github = GitHubService(self.clock, random.Random())  # noqa: S311 (ids, not keys)
+        #: What ``verify`` asks: ``/_providers/{provider}/...`` (emulator/providers.py).
+        self.providers = ProviderFacet()
         self._esc: EscService | None = None
         self._faults = faults or Faults()
         self._dice = FaultDice(self._faults)
@@ -99,6 +103,9 @@ class Emulator:
             return Delivery(handle_control(self, req))
         draw = self._dice.roll()
         is_esc = req.path == ESC_PREFIX or req.path.startswith(ESC_PREFIX + "/")
+        # Provider facets authenticate their own way (x-api-key, Api-Key, a JSON body) and
+        # are not GitHub: no Authorization check, no GitHub budget; faults do apply.
+        is_provider = req.path.startswith(PROVIDERS_PREFIX + "/")
         fault: str | None = None
         if draw.fail:
             fault = "fail"
@@ -108,6 +115,8 @@ class Emulator:
                 # Both services say when to come back on these; a client that honours the
                 # header should not have to fall back on its own long default.
                 response.headers["retry-after"] = "1"
+        elif is_provider:
+            response = self.providers.handle(req)
         elif not req.headers.get("authorization", "").strip():
             response = _error(is_esc, 401, "Requires authentication")
         elif not _AUTH.fullmatch(req.headers["authorization"].strip()):
@@ -117,7 +126,7 @@ class Emulator:
         else:
             response, fault = self._github_handle(_github_view(req))
             response.headers.setdefault("X-OAuth-Scopes", OAUTH_SCOPES)
-        if not is_esc and "x-ratelimit-limit" not in response.headers:  # 401s and failures
+        if not (is_esc or is_provider) and "x-ratelimit-limit" not in response.headers:
             response.headers.update(self._budget.headers())
         cut: Literal["drop", "truncate"] | None = None
         if draw.drop:
@@ -200,12 +209,14 @@ class Emulator:
                 "now": isoformat_z(self.clock.now()),
                 "github": self.github.store.state(),
                 "esc": esc.state() if esc is not None else {},
+                "providers": self.providers.state(),
             }
 
     def reset(self) -> None:
         """Empty state, log and rate-limit counters; fault settings and the clock stay."""
         with self._lock:
             self.github.store.reset()
+            self.providers.reset()
             if self._esc is not None:
                 self._esc.reset()
             self._log.clear()

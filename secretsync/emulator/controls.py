@@ -12,6 +12,8 @@ measures.
     GET|PUT /_emulator/faults    the fault settings (PUT replaces them all)
     GET    /_emulator/workflow-secrets?repository=OWNER/NAME
                                  the secret names a workflow there would get (GitHub's rule)
+    GET|PUT /_emulator/providers which credentials each provider facet accepts:
+                                 {"openai": {"live": ["sk-..."]}} (PUT replaces them all)
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 from secretsync.emulator._http import EmuRequest, EmuResponse, isoformat_z
 from secretsync.emulator.faults import Faults, FaultsError
 from secretsync.emulator.github_store import GitHubError
+from secretsync.emulator.providers import ProvidersError
 
 if TYPE_CHECKING:
     from secretsync.emulator.app import Emulator
@@ -55,9 +58,13 @@ def handle_control(emu: Emulator, req: EmuRequest) -> EmuResponse:
             emu.set_faults(Faults.from_json(_body(req)))
         if what == "faults" and req.method in ("GET", "PUT"):
             return EmuResponse.json(200, emu.faults.to_json())
+        if route == ("PUT", "providers"):
+            emu.providers.configure(_body(req))
+        if what == "providers" and req.method in ("GET", "PUT"):
+            return EmuResponse.json(200, emu.providers.state())
     except GitHubError as exc:
         return EmuResponse.json(exc.status, {"message": exc.message})
-    except (FaultsError, ValueError, TypeError) as exc:
+    except (FaultsError, ProvidersError, ValueError, TypeError) as exc:
         return EmuResponse.json(400, {"message": str(exc)})
     return EmuResponse.json(404, {"message": f"no emulator control {req.method} {req.path}"})
 

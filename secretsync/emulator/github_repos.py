@@ -14,6 +14,7 @@ refuses an unknown reviewer), no forks, stars or issues (all counts 0).
 
 from __future__ import annotations
 
+import re
 from typing import Any
 from urllib.parse import quote
 
@@ -27,6 +28,7 @@ from secretsync.emulator.github_store import (
 )
 
 __all__ = [
+    "MAX_REPO_NAME",
     "MAX_WAIT_TIMER",
     "create_repository",
     "environment_json",
@@ -40,6 +42,8 @@ __all__ = [
 ]
 
 MAX_WAIT_TIMER = 43200  # minutes (30 days), GitHub's documented maximum
+MAX_REPO_NAME = 100
+_REPO_CHARS = re.compile(r"[^A-Za-z0-9._-]")
 _REPOS_DOCS = "https://docs.github.com/rest/repos/repos"
 _ENV_DOCS = "https://docs.github.com/rest/deployments/environments"
 _ENV_KEYS = frozenset(
@@ -126,6 +130,11 @@ def create_repository(
     name = body.get("name")
     if not isinstance(name, str) or not name.strip():
         raise _invalid('Invalid request.\n\n"name" wasn\'t supplied.', docs)
+    # GitHub keeps letters, digits, ".", "-" and "_" and turns every other character into
+    # "-" ("my repo" is created as "my-repo"); "." and ".." are reserved.
+    name = _REPO_CHARS.sub("-", name.strip())
+    if name in (".", "..") or len(name) > MAX_REPO_NAME:
+        raise _invalid(f"Repository creation failed: the name {name!r} is not allowed.", docs)
     for key in ("description", "homepage"):
         if body.get(key) is not None and not isinstance(body[key], str):
             raise _invalid(f"Invalid request.\n\n{key} must be a string.", docs)

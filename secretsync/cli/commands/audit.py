@@ -55,6 +55,12 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     add_source(parser)
     parser.add_argument(
+        "--verify",
+        action="store_true",
+        help="also ask each credential's provider whether it still authenticates "
+        "(rules rejected-credential, unverified-credential; docs/VERIFY.md)",
+    )
+    parser.add_argument(
         "--annotations",
         choices=("auto", "always", "never"),
         default="auto",
@@ -102,7 +108,9 @@ def run(args: argparse.Namespace, app: App) -> int:
 
     with progress(app, args.output) as board:
         reading = board.task(f"audit: reading {', '.join(environments)}")
-        findings = asyncio.run(_gather(app, smap, environments, source, root, map_file))
+        findings = asyncio.run(
+            _gather(app, smap, environments, source, root, map_file, verify=args.verify)
+        )
         reading.done()
     return _finish(args, app, findings, map_file, tuple(environments), fail_on)
 
@@ -114,13 +122,21 @@ async def _gather(
     source: Mapping[str, str] | None,
     root: Path,
     map_file: str,
+    *,
+    verify: bool = False,
 ) -> list[Finding]:
     from secretsync.audit import evaluate, gather_snapshot
     from secretsync.clients import esc_from_env, github_from_env
 
-    # Both clients are built before any request: a missing token is exit 2 at once.
+    # Every client is built before any request: a missing token (or a refused
+    # $SECRETSYNC_PROVIDERS_URL) is exit 2 at once.
     github = github_from_env(app.environ, app.transport, redactor=app.redactor)
     esc = esc_from_env(app.environ, app.transport, redactor=app.redactor)
+    verifier = None
+    if verify:
+        from secretsync.verify import Verifier
+
+        verifier = Verifier(app.environ, transport=app.transport)
     async with github, esc:
         app.info(f"audit: reading GitHub and ESC for {', '.join(environments)}")
         snapshot = await gather_snapshot(
@@ -134,6 +150,12 @@ async def _gather(
             now=clock(),
         )
     _remember(app, snapshot.known_values())
+    if verifier is not None:
+        from secretsync.audit.verification import verify_snapshot
+
+        async with verifier:
+            app.info("audit: asking each credential's provider whether it authenticates")
+            snapshot = await verify_snapshot(snapshot, verifier)
     return evaluate(snapshot)
 
 
