@@ -20,7 +20,7 @@ from pathlib import Path
 
 from secretsync.audit.workflows import SecretReference, scan_workflows
 from secretsync.clients.esc import EscClient
-from secretsync.clients.github import GitHubClient, Scope, scope_of
+from secretsync.clients.github import GitHubClient, Scope, SecretMeta, scope_of
 from secretsync.errors import NotFoundError, ServiceError
 from secretsync.map.model import Secret, SecretMap
 from secretsync.shards import Arrangement, read_arrangement
@@ -163,9 +163,14 @@ async def gather_snapshot(
     """
     root = root or repo_root(smap.path)
     scopes = scopes_to_read(smap, environments)
-    scope_reads = [_read_scope(github, key, scope) for key, scope in scopes.items()]
+    # The organization's list pages serve both its scope and the sync arrangement: read once.
+    org_list = _OnceList(github, Scope.org(smap.github_org))
+    scope_reads = [
+        _read_scope(org_list if scope.kind == "org" else _OnceList(github, scope), key, scope)
+        for key, scope in scopes.items()
+    ]
     esc_reads = [_read_esc(esc, smap, env) for env in environments]
-    sync_read = _read_sync(github, smap)
+    sync_read = _read_sync(github, smap, org_list)
     results = await asyncio.gather(*scope_reads, *esc_reads, sync_read)
     sync_state = results[-1]
     results = results[:-1]
@@ -184,9 +189,22 @@ async def gather_snapshot(
     )
 
 
-async def _read_scope(github: GitHubClient, key: str, scope: Scope) -> ScopeState:
+class _OnceList:
+    """One scope's list pages, fetched on first use and shared by every reader after."""
+
+    def __init__(self, github: GitHubClient, scope: Scope) -> None:
+        self._github, self._scope = github, scope
+        self._task: asyncio.Task[list[SecretMeta]] | None = None
+
+    async def get(self) -> list[SecretMeta]:
+        if self._task is None:
+            self._task = asyncio.ensure_future(self._github.list_secrets(self._scope))
+        return await asyncio.shield(self._task)
+
+
+async def _read_scope(listing: _OnceList, key: str, scope: Scope) -> ScopeState:
     try:
-        metas = await github.list_secrets(scope)
+        metas = await listing.get()
     except NotFoundError:
         # GitHub answers 404 both for "no such repository" and "you may not see it":
         # neither says the secrets are absent, so the gate fails closed.
@@ -196,13 +214,15 @@ async def _read_scope(github: GitHubClient, key: str, scope: Scope) -> ScopeStat
     return ScopeState(key, {meta.name.upper(): _utc(meta.updated_at) for meta in metas})
 
 
-async def _read_sync(github: GitHubClient, smap: SecretMap) -> SyncState | None:
+async def _read_sync(
+    github: GitHubClient, smap: SecretMap, org_list: _OnceList
+) -> SyncState | None:
     """Visibility, selected repositories and the sync repositories, when the map names
     them: ``hidden-from-sync`` needs exactly that, and no value."""
     if not smap.sync_repositories:
         return None
     try:
-        return SyncState(await read_arrangement(github, smap))
+        return SyncState(await read_arrangement(github, smap, metas=await org_list.get()))
     except ServiceError as exc:
         return SyncState(None, error=exc.message)
 

@@ -9,8 +9,9 @@ for ``shards`` itself, the organization's repositories (who can read an ``all`` 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Sequence
 
-from secretsync.clients.github import GitHubClient, RepositoryRef, Scope
+from secretsync.clients.github import GitHubClient, RepositoryRef, Scope, SecretMeta
 from secretsync.errors import NotFoundError
 from secretsync.map.model import SecretMap
 from secretsync.shards.access import Arrangement, OrgSecretAccess
@@ -19,12 +20,18 @@ __all__ = ["read_arrangement"]
 
 
 async def read_arrangement(
-    gh: GitHubClient, smap: SecretMap, *, repositories: bool = False
+    gh: GitHubClient,
+    smap: SecretMap,
+    *,
+    repositories: bool = False,
+    metas: Sequence[SecretMeta] | None = None,
 ) -> Arrangement:
     """Everything :func:`~secretsync.shards.plan_shards` needs; service errors propagate
-    (a missing sync repository is recorded as None, not raised)."""
+    (a missing sync repository is recorded as None, not raised). ``metas``: the
+    organization's secret list when the caller has already read it (the audit has)."""
     org = smap.github_org
-    metas = await gh.list_secrets(Scope.org(org))
+    if metas is None:
+        metas = await gh.list_secrets(Scope.org(org))
     selected = [m.name for m in metas if m.visibility == "selected"]
 
     async def sync_repo(name: str) -> RepositoryRef | None:
