@@ -4,11 +4,16 @@ Tokens never travel on the command line: ``secretsync login`` reads one from a p
 stdin and keeps it in the keyring under service ``secretsync`` (users ``github`` and
 ``pulumi``). Endpoints may be overridden for the emulator, but plain ``http://`` is only
 accepted for loopback addresses, so a token is never sent in clear over a network.
+
+A token or endpoint holding a line break or another control character (a paste that took
+the newline along, a quoting slip) is a configuration error here, before anything is sent:
+in a header it would end the line early, and no token or URL legitimately holds one.
 """
 
 from __future__ import annotations
 
 import ipaddress
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from urllib.parse import urlsplit
@@ -52,6 +57,10 @@ _ACCOUNTS = {GITHUB.user: GITHUB, ESC.user: ESC}
 
 GITHUB_API_ENV, GITHUB_API_DEFAULT = "SECRETSYNC_GITHUB_API_URL", "https://api.github.com"
 ESC_API_ENV, ESC_API_DEFAULT = "SECRETSYNC_ESC_API_URL", "https://api.pulumi.com/api/esc"
+# What a token may hold: printable ASCII, no spaces (every GitHub and Pulumi token is so).
+_TOKEN = re.compile(r"[\x21-\x7e]+")
+# Control characters (C0, DEL, C1) and the Unicode line and paragraph separators.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 
 
 def account(user: str) -> Account:
@@ -76,7 +85,7 @@ def _token(acct: Account, environ: Mapping[str, str]) -> str:
     for name in acct.env_vars:
         value = environ.get(name, "").strip()
         if value:
-            return value
+            return _checked_token(value, f"${name}")
     names = " or ".join(acct.env_vars)
     try:
         stored = keyring.get_password(KEYRING_SERVICE, acct.user)
@@ -92,10 +101,30 @@ def _token(acct: Account, environ: Mapping[str, str]) -> str:
             hint=f"set {names}, or unlock the keyring and retry",
         ) from None
     if stored and stored.strip():
-        return stored.strip()
+        return _checked_token(stored.strip(), f"the keyring's {acct.user} token")
     raise CredentialsError(
         f"no {acct.label} token: {names} is not set and the keyring has none",
         hint=f"run `secretsync login {acct.user}` or set {names}",
+    )
+
+
+def _checked_token(token: str, origin: str) -> str:
+    """``token``, or a ``ConfigError`` (never showing it) when it cannot be a token.
+
+    Not a ``CredentialsError``: a broken token must stop the run, not read as "no token"
+    (``sync`` carries on without a GitHub token).
+    """
+    if _TOKEN.fullmatch(token):
+        return token
+    if _CONTROL.search(token):
+        what = "a line break or another control character"
+    elif any(ch.isspace() for ch in token):
+        what = "a space"
+    else:
+        what = "characters outside printable ASCII"
+    raise ConfigError(
+        f"{origin} holds {what}; a token is one word of printable ASCII",
+        hint="set it again without the extra characters (a pasted newline is the usual cause)",
     )
 
 
@@ -154,7 +183,14 @@ def _endpoint(environ: Mapping[str, str], name: str, default: str) -> str:
 
 def check_endpoint(url: str, origin: str, *, example: str | None = None) -> None:
     """Refuse anything but https, or plain http to a loopback address; ``example`` is the
-    service's own default URL, shown in the hint (GitHub's unless said otherwise)."""
+    service's own default URL, shown in the hint (GitHub's unless said otherwise). A URL
+    holding a control character or space is refused too: no URL does (the URL itself is
+    not shown, it may carry credentials)."""
+    if _CONTROL.search(url) or any(ch.isspace() for ch in url):
+        raise ConfigError(
+            f"{origin} holds a line break, control character or space; a URL holds none",
+            hint=f"set it again as one line, for example {example or GITHUB_API_DEFAULT}",
+        )
     parts = urlsplit(url)
     host = parts.hostname or ""
     if parts.scheme == "https" and host:

@@ -14,7 +14,7 @@ from datetime import datetime, timezone
 from typing import Any, Literal
 from urllib.parse import parse_qs
 
-__all__ = ["Clock", "Delivery", "EmuRequest", "EmuResponse", "isoformat_z"]
+__all__ = ["CLOCK_YEARS", "Clock", "Delivery", "EmuRequest", "EmuResponse", "isoformat_z"]
 
 
 @dataclass(frozen=True)
@@ -87,6 +87,13 @@ def isoformat_z(moment: datetime) -> str:
     return moment.astimezone(timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
 
+# The years the emulator's clock may show. GitHub's rate-limit reset is a Unix time and
+# both services speak RFC 3339 UTC: before 1970 nothing is meaningful, and a clock near
+# year 9999 overflows the moment anything adds a duration (an open session's expiry,
+# advance()). 2100 leaves any test decades of room.
+CLOCK_YEARS = (1970, 2100)
+
+
 class Clock:
     """The emulator's notion of now: real time until set, then frozen (tests move it)."""
 
@@ -102,6 +109,8 @@ class Clock:
         """Freeze the clock at ``moment`` (timezone-aware), or ``None`` for real time."""
         if moment is not None and moment.tzinfo is None:
             raise ValueError("the emulator clock needs a timezone-aware datetime")
+        if moment is not None:
+            _check_year(moment)
         with self._lock:
             self._fixed = moment
 
@@ -110,7 +119,18 @@ class Clock:
 
         with self._lock:
             base = self._fixed or datetime.now(timezone.utc)
-            self._fixed = base + timedelta(seconds=seconds)
+            try:
+                moment = base + timedelta(seconds=seconds)
+            except OverflowError:
+                raise ValueError("that moves the emulator clock out of its range") from None
+            _check_year(moment)
+            self._fixed = moment
+
+
+def _check_year(moment: datetime) -> None:
+    first, last = CLOCK_YEARS
+    if not first <= moment.astimezone(timezone.utc).year < last:
+        raise ValueError(f"the emulator clock must stay within the years {first}-{last - 1}")
 
 
 @dataclass(frozen=True)

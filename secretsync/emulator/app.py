@@ -3,7 +3,9 @@
 Every front end (httpx transport, loopback server, pytest fixtures) calls :meth:`deliver`.
 An API request goes through, in order: the fault dice (a ``fail_status`` answer before
 anything is applied), authentication (401 without ``Authorization``), for GitHub the
-primary and secondary rate limits, then the service itself under one lock. Drops and
+primary and secondary rate limits, then the service itself. Locking is per ESC environment
+and per GitHub secret scope (:mod:`~secretsync.emulator.locks`): a slow request on one never
+makes another wait; what adds repositories or environments runs alone. Drops and
 truncations happen after the request was applied; the front end carries them out.
 ``/_emulator/...`` controls skip all of that and are not logged.
 
@@ -21,17 +23,19 @@ import random
 import re
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from http import HTTPStatus
 from typing import TYPE_CHECKING, Any, Literal, Protocol, cast
-from urllib.parse import urlencode
+from urllib.parse import unquote, urlencode
 
 from secretsync.emulator._http import Clock, Delivery, EmuRequest, EmuResponse, isoformat_z
 from secretsync.emulator.controls import handle_control
 from secretsync.emulator.faults import FaultDice, Faults, PrimaryBudget, WriteLimiter
 from secretsync.emulator.github import GitHubService
 from secretsync.emulator.github_shapes import error_response
+from secretsync.emulator.locks import KeyedLocks, SharedLock
 from secretsync.emulator.providers import PREFIX as PROVIDERS_PREFIX
 from secretsync.emulator.providers import ProviderFacet
 
@@ -82,7 +86,9 @@ class Emulator:
         """``primary_limit``: requests an hour; ``monotonic``: the clock of the secondary
         write limit (real time by default; tests of pacing can pass a fake one)."""
         self.clock = Clock()
-        self._lock = threading.RLock()
+        self._lock = threading.RLock()  # the request log, faults, the ESC half's import
+        self._github_lock = SharedLock()  # exclusive: anything but one scope's secrets
+        self._scopes = KeyedLocks()
         self.github = GitHubService(self.clock, random.Random())  # noqa: S311 (ids, not keys)
         #: What ``verify`` asks: ``/_providers/{provider}/...`` (emulator/providers.py).
         self.providers = ProviderFacet()
@@ -145,8 +151,8 @@ class Emulator:
         return Delivery(response, draw.delay_s, cut)
 
     def _github_handle(self, req: EmuRequest) -> tuple[EmuResponse, str | None]:
-        """Rate limits, then the operation; one lock so counts and headers agree."""
-        with self._lock:
+        """Rate limits, then the operation, under its scope's lock (see :func:`_scope_key`)."""
+        with self._github_locked(req.path):
             fault: str | None = "rate_limit"
             if not self._budget.take():
                 message = "API rate limit exceeded for user ID 1."
@@ -176,8 +182,17 @@ class Emulator:
         if esc is None:
             return _error(True, 501, "the ESC emulator is not available in this build")
         inner = dataclasses.replace(req, path=req.path[len(ESC_PREFIX) :] or "/")
-        with self._lock:
-            return esc.handle(inner)
+        return esc.handle(inner)  # it locks per environment itself
+
+    @contextmanager
+    def _github_locked(self, path: str) -> Iterator[None]:
+        key = _scope_key(path)
+        if key is None:
+            with self._github_lock.exclusive():
+                yield
+        else:
+            with self._github_lock.shared(), self._scopes.hold(key):
+                yield
 
     @property
     def esc(self) -> EscService | None:
@@ -203,22 +218,24 @@ class Emulator:
 
     def state(self) -> dict[str, Any]:
         """Everything held, secret values in plain text: for tests, never for logs."""
-        with self._lock:
-            esc = self.esc
-            return {
-                "now": isoformat_z(self.clock.now()),
-                "github": self.github.store.state(),
-                "esc": esc.state() if esc is not None else {},
-                "providers": self.providers.state(),
-            }
+        esc = self.esc
+        with self._github_lock.exclusive():
+            github = self.github.store.state()
+        return {
+            "now": isoformat_z(self.clock.now()),
+            "github": github,
+            "esc": esc.state() if esc is not None else {},
+            "providers": self.providers.state(),
+        }
 
     def reset(self) -> None:
         """Empty state, log and rate-limit counters; fault settings and the clock stay."""
-        with self._lock:
+        with self._github_lock.exclusive():
             self.github.store.reset()
+        if self._esc is not None:
+            self._esc.reset()
+        with self._lock:
             self.providers.reset()
-            if self._esc is not None:
-                self._esc.reset()
             self._log.clear()
             self._writes.reset()
             self._budget.reset()
@@ -242,12 +259,12 @@ class Emulator:
     # -- seeding -----------------------------------------------------------------------
     def add_repository(self, owner: str, name: str) -> int:
         """Create a repository (idempotent) and return its id."""
-        with self._lock:
+        with self._github_lock.exclusive():
             return self.github.store.add_repository(owner, name)
 
     def add_environment(self, owner: str, repo: str, environment: str) -> None:
         """Create a deployment environment (and its repository if needed)."""
-        with self._lock:
+        with self._github_lock.exclusive():
             self.github.store.add_environment(owner, repo, environment)
 
     def seed_github_secret(
@@ -266,7 +283,7 @@ class Emulator:
         """
         if isinstance(updated_at, str):
             updated_at = datetime.fromisoformat(updated_at.replace("Z", "+00:00"))
-        with self._lock:
+        with self._github_lock.exclusive():
             self.github.store.seed(
                 scope_path,
                 name,
@@ -278,7 +295,7 @@ class Emulator:
 
     def rotate_public_key(self, scope_path: str) -> str:
         """Give a scope a new key pair; clients holding the old ``key_id`` get 422."""
-        with self._lock:
+        with self._github_lock.exclusive():
             store = self.github.store
             return store.rotate_key(store.scope_at(scope_path))
 
@@ -286,8 +303,7 @@ class Emulator:
         esc = self.esc
         if esc is None:
             raise RuntimeError("the ESC emulator is not available in this build")
-        with self._lock:
-            esc.seed_environment(org, project, name, yaml_text)
+        esc.seed_environment(org, project, name, yaml_text)
 
     def create_esc_environment(self, org: str, project: str, name: str) -> bool:
         """An empty ESC environment, as ``POST /environments/{org}`` makes one; False when
@@ -295,8 +311,7 @@ class Emulator:
         esc = self.esc
         if esc is None:
             raise RuntimeError("the ESC emulator is not available in this build")
-        with self._lock:
-            return esc.create_environment(org, project, name)
+        return esc.create_environment(org, project, name)
 
     def seed_map(self, smap: SecretMap | Path | str) -> Seeded:
         """Everything a secret map names: see :mod:`secretsync.emulator.seed`."""
@@ -318,6 +333,30 @@ class Emulator:
         from secretsync.emulator.server import serve
 
         return serve(self, host=host, port=port)
+
+
+_SCOPED = re.compile(
+    r"/(?:orgs/(?P<org>[^/]+)/actions/secrets"
+    r"|repos/(?P<owner>[^/]+)/(?P<repo>[^/]+)/(?:environments/(?P<env>[^/]+)/secrets"
+    r"|actions/secrets|(?P<shared>actions/organization-secrets)))(?:/|\Z)"
+)
+
+
+def _scope_key(path: str) -> str | None:
+    """The secret scope a GitHub request touches (``org/acme``, ``repo/acme/web``,
+    ``env/acme/web/prod``, lower-case as GitHub compares), or None for anything else
+    (repositories, environments, GraphQL, ...), which runs alone."""
+    found = _SCOPED.match(path)
+    if found is None:
+        return None
+    org, owner, repo, env = (unquote(g).lower() if g else g for g in found.group(1, 2, 3, 4))
+    if org is not None:
+        return f"org/{org}"
+    if found.group("shared"):  # a repository's view of its organization's secrets
+        return f"org/{owner}"
+    if env is not None:
+        return f"env/{owner}/{repo}/{env}"
+    return f"repo/{owner}/{repo}"
 
 
 def _github_view(req: EmuRequest) -> EmuRequest:

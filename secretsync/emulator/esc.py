@@ -31,13 +31,15 @@ from __future__ import annotations
 import base64
 import random
 import re
-import threading
+from collections.abc import Iterator
+from contextlib import AbstractContextManager, contextmanager
 from typing import Any
 
 from secretsync.emulator import esc_manage
 from secretsync.emulator._http import Clock, EmuRequest, EmuResponse, isoformat_z
 from secretsync.emulator.esc_open import Fail, OpenSessions, diagnostics_response
 from secretsync.emulator.esc_store import Environment, EscStore, Revision, RevisionTag
+from secretsync.emulator.locks import KeyedLocks, SharedLock
 
 __all__ = ["EscService"]
 
@@ -51,20 +53,24 @@ class EscService:
 
     def __init__(self, clock: Clock, rng: random.Random) -> None:
         self._clock, self._rng = clock, rng
-        self._lock = threading.RLock()
+        # Shared by every request, exclusive for what adds or removes environments; each
+        # request about one environment also holds that environment's own lock, so a slow
+        # one (a big decrypted read) never makes another environment wait.
+        self._lock = SharedLock()
+        self._envs = KeyedLocks()
         self._store = EscStore(clock, rng)
         self._sessions = OpenSessions(clock, rng, self._store)
 
     # -- test controls ------------------------------------------------------------------
 
     def reset(self) -> None:
-        with self._lock:
+        with self._lock.exclusive():
             self._store.reset()
             self._sessions.reset()
 
     def seed_environment(self, org: str, project: str, name: str, yaml_text: str) -> None:
         """Create (if needed) and write an environment; ``ValueError`` if it has problems."""
-        with self._lock:
+        with self._lock.exclusive():
             env = self._store.find(org, project, name) or self._store.create(org, project, name)
             diags = self._store.write(env, yaml_text)
             if diags:
@@ -72,14 +78,14 @@ class EscService:
 
     def create_environment(self, org: str, project: str, name: str) -> bool:
         """An empty environment unless it exists (False then); ``ValueError`` for bad names."""
-        with self._lock:
+        with self._lock.exclusive():
             if self._store.find(org, project, name) is not None:
                 return False
             self._store.create(org, project, name)
             return True
 
     def state(self) -> dict[str, Any]:
-        with self._lock:
+        with self._lock.exclusive():
             return self._store.state()
 
     # -- dispatch -----------------------------------------------------------------------
@@ -88,11 +94,27 @@ class EscService:
         parts = req.path.split("/")[1:]
         if parts and parts[-1] == "":
             parts = parts[:-1]
-        with self._lock:
+        with self._locked(req.method, parts):
             try:
                 return self._route(req, parts)
             except Fail as fail:
                 return fail.response
+
+    def _locked(self, method: str, parts: list[str]) -> AbstractContextManager[None]:
+        """Exclusive for creating, cloning and deleting environments; else shared, plus the
+        lock of the one environment the request is about."""
+        rest = parts[2:] if len(parts) >= 2 and parts[0] == "environments" else []
+        creates = method == "POST" and (not rest or rest[2:] == ["clone"])
+        if creates or (method == "DELETE" and len(rest) == 2):
+            return self._lock.exclusive()
+        if len(rest) < 2 or rest == ["yaml", "check"]:
+            return self._lock.shared()
+        return self._one_environment((parts[1], rest[0], rest[1]))
+
+    @contextmanager
+    def _one_environment(self, key: tuple[str, str, str]) -> Iterator[None]:
+        with self._lock.shared(), self._envs.hold(key):
+            yield
 
     def _route(self, req: EmuRequest, parts: list[str]) -> EmuResponse:
         m = req.method

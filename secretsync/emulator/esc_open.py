@@ -23,6 +23,9 @@ from secretsync.emulator.esc_syntax import Diagnostic, parse_access
 __all__ = ["Fail", "OpenSessions", "diagnostics_response"]
 
 _DURATION = re.compile(r"(\d*\.\d+|\d+)(ns|us|µs|ms|s|m|h)")
+# The emulator's bound on an open session (ESC's description states none): a year, so an
+# endless duration answers 400 instead of overflowing the clock.
+MAX_OPEN_SECONDS = 366 * 24 * 3600
 _UNITS = {"ns": 1e-9, "us": 1e-6, "µs": 1e-6, "ms": 1e-3, "s": 1.0, "m": 60.0, "h": 3600.0}
 
 
@@ -75,7 +78,10 @@ class OpenSessions:
     def _duration(text: str) -> float:
         if not re.fullmatch(f"(?:{_DURATION.pattern})+", text):
             raise Fail(400, "invalid duration")
-        return sum(float(n) * _UNITS[u] for n, u in _DURATION.findall(text))
+        seconds = sum(float(n) * _UNITS[u] for n, u in _DURATION.findall(text))
+        if seconds > MAX_OPEN_SECONDS:  # the description names no maximum; this is ours
+            raise Fail(400, f"duration must be at most {MAX_OPEN_SECONDS // 3600} hours")
+        return seconds
 
     def _session(self, env: Environment, session_id: str) -> EValue:
         session = self._open.get(session_id)

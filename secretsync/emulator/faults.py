@@ -29,11 +29,24 @@ from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, fields
 from typing import Any
 
-__all__ = ["FaultDraw", "Faults", "FaultsError", "PrimaryBudget", "WriteLimiter"]
+__all__ = [
+    "MAX_LATENCY_MS",
+    "FaultDraw",
+    "Faults",
+    "FaultsError",
+    "PrimaryBudget",
+    "WriteLimiter",
+]
 
 
 class FaultsError(ValueError):
     """A fault setting is out of range or of the wrong type."""
+
+
+# Bounds of the emulator's own, so a typo cannot park every request for days:
+MAX_LATENCY_MS = 60_000  # twice the 30 s client timeout: every timeout path stays reachable
+MAX_WRITES_PER_MINUTE = 1_000_000
+MAX_SEED = 2**63  # |seed| below this: a seed is an id, not a number to compute with
 
 
 @dataclass(frozen=True)
@@ -52,8 +65,8 @@ class Faults:
     def __post_init__(self) -> None:
         if isinstance(self.latency_ms, bool) or not isinstance(self.latency_ms, int):
             raise FaultsError("latency_ms must be a whole number of milliseconds")
-        if self.latency_ms < 0:
-            raise FaultsError("latency_ms must not be negative")
+        if not 0 <= self.latency_ms <= MAX_LATENCY_MS:
+            raise FaultsError(f"latency_ms must be between 0 and {MAX_LATENCY_MS}")
         for name in ("fail_rate", "drop_rate", "truncate_rate"):
             rate = getattr(self, name)
             if isinstance(rate, bool) or not isinstance(rate, (int, float)) or not 0 <= rate <= 1:
@@ -63,14 +76,19 @@ class Faults:
         limit = self.rate_limit_writes_per_minute
         if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int)):
             raise FaultsError("rate_limit_writes_per_minute must be a whole number or null")
-        if limit is not None and limit < 1:
-            raise FaultsError("rate_limit_writes_per_minute must be at least 1 (null: no limit)")
+        if limit is not None and not 1 <= limit <= MAX_WRITES_PER_MINUTE:
+            raise FaultsError(
+                f"rate_limit_writes_per_minute must be between 1 and {MAX_WRITES_PER_MINUTE} "
+                "(null: no limit)"
+            )
         if self.rate_limit_status not in (403, 429):
             raise FaultsError("rate_limit_status must be 403 or 429")
         if self.seed is not None and (
             isinstance(self.seed, bool) or not isinstance(self.seed, int)
         ):
             raise FaultsError("seed must be a whole number or null")
+        if self.seed is not None and not -MAX_SEED < self.seed < MAX_SEED:
+            raise FaultsError("seed must be a whole number below 2**63 in size, or null")
 
     @classmethod
     def from_json(cls, payload: Mapping[str, Any], base: Faults | None = None) -> Faults:

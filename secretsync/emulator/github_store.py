@@ -23,6 +23,7 @@ from nacl.public import PrivateKey, SealedBox
 from secretsync.emulator._http import Clock, isoformat_z
 
 __all__ = [
+    "MAX_NAME_LENGTH",
     "MAX_SECRETS",
     "MAX_VALUE_BYTES",
     "DeployEnvironment",
@@ -35,6 +36,13 @@ __all__ = [
 ]
 
 MAX_VALUE_BYTES = 48 * 1024
+# GitHub documents no length limit for secret names (secrets reference, "Naming your
+# secrets": characters, the GITHUB_ prefix, a leading digit, case, uniqueness; and the
+# limits of 1,000 / 100 / 100 secrets and 48 KB per value:
+# https://docs.github.com/en/actions/reference/secrets-reference). This bound is the
+# emulator's own, far above any real name, so an endless one is refused (422) instead of
+# stored: a 20,000-character name used to be accepted.
+MAX_NAME_LENGTH = 255
 MAX_SECRETS = {"org": 1000, "repo": 100, "env": 100}
 VISIBILITIES = ("all", "private", "selected")
 DOCS = "https://docs.github.com/rest/actions/secrets"
@@ -60,6 +68,10 @@ class GitHubError(Exception):
 
 def check_secret_name(name: str) -> str:
     """The stored (upper-case) name, or a 422 naming the rule that was broken."""
+    if len(name) > MAX_NAME_LENGTH:
+        raise GitHubError(
+            422, f"Secret names are limited to {MAX_NAME_LENGTH} characters in this emulator."
+        )
     if not _NAME.match(name):
         raise GitHubError(
             422,

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from secretsync._version import __version__
-from secretsync.map.load import load_map
+from secretsync.map.load import load_map, read_map_bytes
 from secretsync.map.model import Environment, GithubTarget, Secret, SecretMap
 
 __all__ = ["CACHE_ENV", "cache_dir", "load_map_cached"]
@@ -40,10 +40,7 @@ def cache_dir(environ: Mapping[str, str]) -> Path | None:
 def load_map_cached(path: Path, environ: Mapping[str, str]) -> SecretMap:
     """``load_map(path)``, answered from the cache when the map has not changed."""
     folder = cache_dir(environ)
-    try:
-        raw = path.read_bytes()
-    except OSError:
-        return load_map(path)  # let the loader say what is wrong with the file
+    raw = read_map_bytes(path)  # ConfigError for a missing, unreadable or huge file
     if folder is None:
         return load_map(path)
     import hashlib

@@ -35,6 +35,7 @@ from secretsync.errors import (
     SecretSyncError,
     ServiceError,
     UnreachableError,
+    listing,
 )
 from secretsync.sync.definition import EscDefinition, format_timestamp
 from secretsync.sync.plan import EnvPlan, apply_plan, build_plan
@@ -168,13 +169,13 @@ def _check(plan: EnvPlan, options: SyncOptions) -> None:
     if plan.blocked:
         raise RefusedError(
             f"{plan.environment}: refused to overwrite values sync does not manage: "
-            + "; ".join(plan.blocked),
+            + listing(plan.blocked, "; "),
             hint="move those values in ESC, or give the secrets another esc_path in the map",
         )
     if plan.refusals:
         raise RefusedError(
             f"{plan.environment}: refused to write placeholder or empty values: "
-            + "; ".join(plan.refusals),
+            + listing(plan.refusals, "; "),
             hint="fix the values at their source, or pass --allow-placeholders",
         )
     deletes = len(plan.deletes)

@@ -30,6 +30,7 @@ from secretsync.errors import (
     ServiceError,
     UnreachableError,
     UsageError,
+    listing,
 )
 from secretsync.placeholders.judgement import judge
 from secretsync.sync.sources import SourceValues
@@ -76,7 +77,7 @@ def select_secrets(
     unknown = sorted(wanted - {name.upper() for name in smap.secrets})
     if unknown:
         raise UsageError(
-            f"--only names secrets the map does not have: {', '.join(unknown)}",
+            f"--only names {len(unknown)} secret(s) the map does not have: {listing(unknown)}",
             hint="names are GitHub secret names from the map",
         )
     return [secret for secret in chosen if secret.name.upper() in wanted]
@@ -110,7 +111,7 @@ async def push_secrets(
         todo.append((secret, value))
     if refusals:
         raise RefusedError(
-            "refused to push placeholder or empty values: " + "; ".join(refusals),
+            "refused to push placeholder or empty values: " + listing(refusals, "; "),
             hint="fix the values at their source, or pass --allow-placeholders",
         )
     writes = await _resolve(gh, smap, todo)

@@ -16,9 +16,20 @@ from typing import TextIO
 
 from secretsync.errors import SourceError
 
-__all__ = ["JSON_ENV_VAR", "ORG_SECRET_LIMIT", "OWN_CREDENTIALS", "SourceValues", "load_source"]
+__all__ = [
+    "JSON_ENV_VAR",
+    "JSON_MAX_BYTES",
+    "ORG_SECRET_LIMIT",
+    "OWN_CREDENTIALS",
+    "SourceValues",
+    "load_source",
+]
 
 JSON_ENV_VAR = "SECRETSYNC_SECRETS_JSON"
+# The most ``toJSON(secrets)`` can hold: 1,200 secrets (1,000 organization, 100 repository,
+# 100 environment) of at most 48 KB each is about 58 MB; past this a source is refused
+# before it is read whole (``json:/dev/zero`` must not run until memory is gone).
+JSON_MAX_BYTES = 64 * 1024 * 1024
 # A workflow sees only the first 100 organization secrets (alphabetically); a source with
 # that many names may have been cut off.
 ORG_SECRET_LIMIT = 100
@@ -71,7 +82,9 @@ def load_source(spec: str | None, environ: Mapping[str, str], stdin: TextIO) -> 
     """
     if spec is None:
         if environ.get(JSON_ENV_VAR):
-            return _parse_json(environ[JSON_ENV_VAR], f"${JSON_ENV_VAR}")
+            text = environ[JSON_ENV_VAR]
+            _check_size(len(text), f"${JSON_ENV_VAR}")
+            return _parse_json(text, f"${JSON_ENV_VAR}")
         spec = "env"
     if spec == "env":
         values = {
@@ -82,22 +95,39 @@ def load_source(spec: str | None, environ: Mapping[str, str], stdin: TextIO) -> 
     if spec.startswith("json:"):
         target = spec[len("json:") :]
         if target == "-":
-            return _parse_json(stdin.read(), "<stdin>")
+            # Characters, not bytes: a 4-byte character counts once, so this allows a
+            # little more than the byte cap, never an unbounded read.
+            text = stdin.read(JSON_MAX_BYTES + 1)
+            _check_size(len(text), "<stdin>")
+            return _parse_json(text, "<stdin>")
         if not target:
             raise SourceError("--source json: needs a file name or '-'")
         path = Path(target)
         try:
-            text = path.read_text(encoding="utf-8")
+            with path.open("rb") as handle:
+                raw = handle.read(JSON_MAX_BYTES + 1)
         except FileNotFoundError:
             raise SourceError(f"{path}: no such file") from None
-        except UnicodeDecodeError:
-            raise SourceError(f"{path}: not UTF-8 text") from None
         except OSError as exc:
             raise SourceError(f"{path}: cannot read ({exc.strerror})") from None
+        _check_size(len(raw), str(path))
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            raise SourceError(f"{path}: not UTF-8 text") from None
         return _parse_json(text, str(path))
     raise SourceError(
         f"unknown source {spec!r}", hint="use --source env, --source json:FILE or json:-"
     )
+
+
+def _check_size(size: int, origin: str) -> None:
+    if size > JSON_MAX_BYTES:
+        raise SourceError(
+            f"{origin}: larger than {JSON_MAX_BYTES // (1024 * 1024)} MB, more than any "
+            "${{ toJSON(secrets) }} can hold",
+            hint="pass exactly ${{ toJSON(secrets) }}",
+        )
 
 
 def _parse_json(text: str, origin: str) -> SourceValues:
