@@ -306,6 +306,11 @@ def test_retry_after_is_honoured_once_and_a_long_one_is_not_waited(world: World)
     outcome = asyncio.run(go(httpx.MockTransport(handler), sleep))
     assert outcome.status is Status.LIVE and sleep.sleeps == [7.0]
 
+    answers = iter([httpx.Response(503, headers={"retry-after": "4"})])
+    sleep = Recorder()
+    outcome = asyncio.run(go(httpx.MockTransport(handler), sleep))
+    assert outcome.status is Status.LIVE and sleep.sleeps == [4.0]
+
     sleep = Recorder()
     forever = httpx.MockTransport(lambda r: httpx.Response(429, headers={"retry-after": "3600"}))
     outcome = asyncio.run(go(forever, sleep))

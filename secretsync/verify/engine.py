@@ -18,6 +18,8 @@ The rules this module keeps, whatever a value or a provider says:
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import email.utils
 import logging
 import time
 from collections.abc import Mapping
@@ -157,11 +159,13 @@ class Verifier:
             outcome, wait = await self._once(provider, client, check, request)
             if wait is None:
                 return outcome
-            if wait < 0:  # a network error or 5xx: one more try after a short pause
+            if wait < 0:  # a network error or 5xx: one more try after a pause
                 if not network_retry:
                     return outcome
                 network_retry = False
-                await self._sleep(self._policy.backoff_initial * self._policy.time_scale)
+                # -1 asks for the usual short backoff; a 5xx's retry-after says more.
+                pause = self._policy.backoff_initial if wait == -1.0 else -wait
+                await self._sleep(pause * self._policy.time_scale)
             else:
                 if not rate_retry:
                     return outcome
@@ -185,10 +189,10 @@ class Verifier:
                 response = await client.send(request)
             except httpx.TimeoutException:
                 logger.info("verify %s -> timed out", where)
-                return Outcome(Status.UNKNOWN, f"{provider.host} did not answer in time"), -1.0
+                return Outcome(Status.UNKNOWN, f"{request.url.host} did not answer in time"), -1.0
             except httpx.RequestError as exc:
                 logger.info("verify %s -> %s", where, type(exc).__name__)
-                return Outcome(Status.UNKNOWN, f"could not reach {provider.host}"), -1.0
+                return Outcome(Status.UNKNOWN, f"could not reach {request.url.host}"), -1.0
             finally:
                 counters.in_flight -= 1
         logger.info(
@@ -235,8 +239,24 @@ def _judge(
         outcome = Outcome(Status.UNKNOWN, f"{answer}: rate limited (asked to wait {delay:.0f} s)")
         return outcome, (delay if delay <= MAX_RATE_LIMIT_WAIT else None)
     if status >= 500:
-        return Outcome(Status.UNKNOWN, f"{answer}: the provider failed"), -1.0
+        after = _retry_after(response)
+        outcome = Outcome(Status.UNKNOWN, f"{answer}: the provider failed")
+        if after is not None and after > MAX_RATE_LIMIT_WAIT:
+            return outcome, None  # it asked for longer than verify waits
+        return outcome, (-after if after else -1.0)
     return Outcome(Status.UNKNOWN, f"{answer}, which does not say whether it works"), None
+
+
+def _retry_after(response: httpx.Response) -> float | None:
+    """A 5xx's ``retry-after`` in seconds (a number or an HTTP date), if it has one."""
+    raw = response.headers.get("retry-after")
+    if raw is None:
+        return None
+    with contextlib.suppress(ValueError):
+        return max(0.0, float(raw))
+    with contextlib.suppress(TypeError, ValueError):
+        return max(0.0, email.utils.parsedate_to_datetime(raw).timestamp() - time.time())
+    return None
 
 
 def _judge_slack(check: Check, response: httpx.Response, answer: str) -> Outcome:
