@@ -236,3 +236,34 @@ def test_the_workflow_passes_its_own_shard(
         (ROOT / ".github" / "workflows" / "sync_secrets.yml").read_text()
     )["jobs"]["sync"]["steps"]]  # fmt: skip
     assert any("secretsync sync" in r and "steps.shard.outputs.flags" in r for r in runs)
+
+
+@pytest.mark.parametrize(
+    ("shard", "extra"), [("secrets-sync-2", ["--shard", "secrets-sync-2"]), ("", [])]
+)
+def test_the_action_passes_its_shard_input(tmp_path: Path, shard: str, extra: list[str]) -> None:
+    """The composite action's bash, run for real against a stub that records its argv."""
+    action = yaml.safe_load((ROOT / "action.yml").read_text())
+    assert action["inputs"]["shard"]["default"] == ""
+    (step,) = [s for s in action["runs"]["steps"] if "secretsync --map" in s.get("run", "")]
+    stub = tmp_path / "bin" / "secretsync"
+    stub.parent.mkdir()
+    stub.write_text('#!/bin/sh\nprintf "%s\\n" "$@" > "$ARGS_FILE"\n')
+    stub.chmod(0o755)
+    env = {
+        "PATH": f"{stub.parent}{os.pathsep}{os.environ.get('PATH', '')}",
+        "ARGS_FILE": str(tmp_path / "args"),
+        "INPUT_COMMAND": "sync",
+        "INPUT_ENVIRONMENT": "all",
+        "INPUT_MAP": "m.yaml",
+        "INPUT_ARGS": "",
+        "INPUT_VERIFY": "",
+        "INPUT_SHARD": shard,
+    }
+    done = subprocess.run(
+        ["bash", "-c", step["run"]], env=env, cwd=tmp_path, capture_output=True, text=True,
+        check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    argv = (tmp_path / "args").read_text().splitlines()
+    assert argv == ["--map", "m.yaml", "sync", "--all", *extra]
