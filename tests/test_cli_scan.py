@@ -31,7 +31,7 @@ def project(tmp_path: Path) -> Path:
         "name: example\n"
         "openai_api_key: sk-xxxxxxxxxxxxxxxxxxxx\n"
         f"github_token: {CANARY}\n"
-        "workflow_token: ${{ secrets.GH_TOKEN }}\n",
+        "workflow_token: ${GH_TOKEN}\n",
         encoding="utf-8",
     )
     (tmp_path / "app.py").write_text(

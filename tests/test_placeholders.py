@@ -346,11 +346,15 @@ def test_is_placeholder_follows_classify() -> None:
     ("key", "expected"),
     [
         ("OPENAI_API_KEY", True), ("apiKey", True), ("x-api-key", True), ("DB_PASSWORD", True),
-        ("PGPASSWD", False), ("db_pwd", True), ("SENTRY_DSN", True), ("GITHUB_TOKEN", True),
+        ("PGPASSWD", True), ("db_pwd", True), ("SENTRY_DSN", True), ("GITHUB_TOKEN", True),
         ("CLIENT_SECRET", True), ("PRIVATE_KEY", True), ("AUTH", True), ("GCP_CREDENTIALS", True),
         ("AWS_ACCESS_KEY_ID", True), ("STRIPE_PUBLISHABLE_KEY", True), ("NEXT_PUBLIC_KEY", False),
         ("TOKEN_URL", False), ("PASSWORD_FILE", False), ("MONKEY", False), ("KEYBOARD", False),
         ("LOG_LEVEL", False), ("DATABASE_URL", False), ("user", False),
+        # glued words and keys marked public (SPEC section 4)
+        ("PGPASSWORD", True), ("DBPASS", True), ("JWTSECRET", True), ("SMTPPWD", True),
+        ("NEXT_PUBLIC_ADMIN_PASSWORD", True), ("NEXT_PUBLIC_API_KEY", True),
+        ("BYPASS", False), ("COMPASS_URL", False), ("DONKEY", False), ("AUTH_DOMAIN", False),
     ],
 )  # fmt: skip
 def test_secret_bearing_key_names(key: str, expected: bool) -> None:

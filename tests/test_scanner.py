@@ -63,8 +63,9 @@ EXTRACTOR_CASES = [
             ("API_KEY", "changeme", 2, 16),
             ("PEM", "-----BEGIN\nline", 3, 6),
             ("SINGLE", "raw \\n kept", 4, 9),
+            ("EMPTY", "", 5, 7),  # an empty value is extracted: empty-value judges it
         ],
-        ["EMPTY"],
+        [],
         id="env_extractor_positions_quotes_and_escapes",
     ),
     pytest.param(
@@ -252,8 +253,6 @@ def test_findings(name: str, text: str, expected: list[tuple[int, int, str, str,
 def test_references_templates_hashes_and_uuids_are_not_findings() -> None:
     text = (
         "token: ${GH_TOKEN}\n"
-        "workflow_token: ${{ secrets.GH_TOKEN }}\n"
-        "api_key: '{{ .Values.apiKey }}'\n"
         "integrity: sha512-Zm9vYmFyYmF6cXV4MTIzNDU2Nzg5MA==\n"
         "checksum: e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855\n"
         "request_id: 3f2a9c1e-7b4d-4e8a-9c2f-1a5b6d7e8f90\n"
@@ -262,6 +261,54 @@ def test_references_templates_hashes_and_uuids_are_not_findings() -> None:
         "key: America/Los_Angeles\n"
     )
     assert scan_text("deploy.yaml", text) == []
+
+
+TEMPLATE_LINES = (
+    "workflow_token: ${{ secrets.GH_TOKEN }}\n"
+    "api_key: '{{ .Values.apiKey }}'\n"
+    "db_password: '%(DB_PASSWORD)s'\n"
+    "smtp_password: '#{SmtpPassword}#'\n"
+    "jwt_secret: __JWT_SECRET__\n"
+    "redis_password: '@redis.password@'\n"
+    "session_secret: $(cat /run/secrets/session)\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("path", "fine"),
+    [
+        # a file no tool renders: every template was left behind
+        ("deploy.yaml", set()),
+        ("config/app.yaml", set()),
+        # the file its tool renders: that tool's template is how the value comes in
+        (".github/workflows/deploy.yml", {"template:github-actions", "template:command"}),
+        ("charts/app/templates/secret.yaml", "all"),
+        ("roles/web/templates/app.yaml.j2", "all"),
+        ("deploy/app.yaml.tpl", "all"),
+        ("src/main/resources/application.yaml", {"template:at"}),
+    ],
+)
+def test_templates_are_fine_only_where_their_tool_renders(path: str, fine: object) -> None:
+    found = {f.kind for f in scan_text(path, TEMPLATE_LINES)}
+    every = {
+        "template:github-actions",
+        "template:jinja",
+        "template:printf",
+        "template:replace-tokens",
+        "template:dunder",
+        "template:at",
+        "template:command",
+    }
+    expected = set() if fine == "all" else every - set(fine)  # type: ignore[arg-type]
+    assert found == expected
+
+
+def test_kubernetes_dependent_variables_are_not_placeholders() -> None:
+    text = "env:\n  - name: DB_PASSWORD\n    value: $(POSTGRES_PASSWORD)\n"
+    assert scan_text("k8s/deployment.yaml", text) == []
+    assert [f.kind for f in scan_text(".env", "DB_PASSWORD=$(POSTGRES_PASSWORD)\n")] == [
+        "template:command"
+    ]
 
 
 @pytest.mark.parametrize(

@@ -61,7 +61,15 @@ Label policy for the cases people disagree on (what a reviewer of an example fil
 - Not placeholders: PascalCase type names from code (``SecretStr``): the vocabulary
   inside an identifier decides nothing.
 
-The rule modules: :mod:`.vocabulary` (word lists), :mod:`.words` (reading a value as words),
+Round five (issue 13): booleans under a secret key, sentences in any language, names in
+capitals, leetspeak credential words, counting down and values that name themselves are
+placeholders (:mod:`.nonvalues`); Argo CD ``$secret:key`` references and store shorthands
+(``secretsmanager:prod/db:password``) are references; a URL whose path or query holds a
+marked stand-in (``/v2/YOUR_API_KEY``), or whose password is its user name plus digits, is a
+placeholder; ``adminSecret: keycloak-admin-secret`` names a Secret.
+
+The rule modules: :mod:`.vocabulary` (word lists), :mod:`.nonvalues` (non-values),
+:mod:`.words` (reading a value as words),
 :mod:`.patterns` (templates, references, vendor examples), :mod:`.pointers` (the grammar of
 pointers to secret stores), :mod:`.vendors` (provider prefixes, documented keys, URLs, PEM),
 :mod:`.fields` (JSON and inline credential fields), :mod:`.connstrings` (``Name=value;``
@@ -80,7 +88,15 @@ from functools import lru_cache
 
 from secretsync import providers
 from secretsync._lazyre import lazy_compile
-from secretsync.placeholders import connstrings, fields, lookups, patterns, pointers, words
+from secretsync.placeholders import (
+    connstrings,
+    fields,
+    lookups,
+    nonvalues,
+    patterns,
+    pointers,
+    words,
+)
 from secretsync.placeholders import vocabulary as vocab
 from secretsync.placeholders.fallback import last_shapes as _last_shapes
 from secretsync.placeholders.fallback import shape as _shape
@@ -120,6 +136,9 @@ def classify(value: str, key: str | None = None) -> Classification:
         return _ph("null-like", "a null-like word stands in for a value")
     if lower in vocab.DIRECTIVES:
         return _ph("directive", "asks for a value to be generated instead of being one")
+    flag = nonvalues.boolean(lower, key)
+    if flag is not None:
+        return flag
     if text.startswith("-----BEGIN"):
         return _pem(text) or _pgp_message(text) or _secret(text)
     if text.startswith("ENC["):
@@ -186,7 +205,9 @@ def classify(value: str, key: str | None = None) -> Classification:
         or _provider_placeholder(text, key_tokens)
         or _shape(text, key, key_tokens)
     )
-    return found or _last_shapes(text) or _secret(text)
+    return (
+        found or nonvalues.non_value(text, key_tokens, key) or _last_shapes(text) or _secret(text)
+    )
 
 
 _PATH_KINDS = frozenset(("reference:path", "reference:file"))

@@ -30,6 +30,11 @@ _RELATIVE_PATH = lazy_compile(
 #: ``existingSecret``, ``existingSecretPasswordKey``, ``adminPasswordKey``, ``secretName``.
 _NAMING_KEY = lazy_compile(r"(?i:existing_?secret|secret_?name$|secret_?key_?ref)|PasswordKey$")
 _K8S_NAME = lazy_compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,252}")
+#: ``adminSecret``, ``tlsSecret``, ``whitelistSecret``: a chart's key ending in "Secret" after
+#: another word; with a Kubernetes object name as value it names a Secret (``secret`` alone
+#: or ``SECRET`` in capitals is the secret itself).
+_SECRET_OBJECT_KEY = lazy_compile(r"[a-z0-9]\w*?[a-z0-9](?:Secrets?|[-_]secrets?)|secrets?")
+_DNS_NAME = lazy_compile(r"[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)*")
 
 
 def lookup(text: str, key: str | None) -> Classification | None:
@@ -46,6 +51,12 @@ def lookup(text: str, key: str | None) -> Classification | None:
             "reference:secret-name",
             "the key says this names a Secret (or a key in one) kept elsewhere",
         )
+    if key and "-" in text and _SECRET_OBJECT_KEY.fullmatch(key) and _object_name(text):
+        return Classification(
+            Verdict.REFERENCE,
+            "reference:secret-name",
+            "names a Kubernetes Secret (a lower-case object name under a ...Secret key)",
+        )
     if text[-1] == "]" and _LOOKUP.fullmatch(text):
         return Classification(
             Verdict.REFERENCE, "reference:lookup", "code that reads a named setting"
@@ -57,6 +68,26 @@ def lookup(text: str, key: str | None) -> Classification | None:
     if text.count("/") >= 2 and _RELATIVE_PATH.fullmatch(text) and not _holed(text):
         return Classification(Verdict.REFERENCE, "reference:path", "a relative path to a file")
     return None
+
+
+_SECRET_WORDS = vocab.wordset(
+    "secret secrets password passwords key keys token credentials creds tls"
+)
+#: How Secret objects' names end: ``...-secret``, ``...-credentials``, ``...-tls``.
+_OBJECT_TAILS = vocab.wordset("secret secrets credentials creds tls auth")
+
+
+def _object_name(text: str) -> bool:
+    """``keycloak-admin-secret``, ``solo.yon.si-tls``: a DNS-style object name of several
+    parts, not made only of placeholder words (``my-secret``, ``change-me``)."""
+    if len(text) > 253 or _DNS_NAME.fullmatch(text) is None:
+        return False
+    parts = [t for t in words.tokens(text) if t != "\0"]
+    if len(parts) < 2 or parts[-1] not in _OBJECT_TAILS:
+        return False
+    if any(t in vocab.MARKERS and t not in _SECRET_WORDS for t in parts):
+        return False  # your-client-secret: a stand-in, not an object's name
+    return not all(t in _SECRET_WORDS for t in parts)
 
 
 def _name_like(text: str) -> bool:

@@ -37,6 +37,21 @@ REFERENCE_RULES: tuple[tuple[str, str, str], ...] = (
     ),
     (r"@Microsoft\.KeyVault\(.+\)", "reference:azure-key-vault", "points to Azure Key Vault"),
     (
+        # secret-store shorthands: `secretsmanager:prod/db:password`, `ssm:/prod/db/pass`,
+        # `gcpsm:name:latest`: a store's name, then a path with a separator in it
+        r"(?i:aws-?)?(?i:secrets?-?manager|ssm|parameter-?store|gcp-?sm|gsm|secret-?manager"
+        r"|key-?vault|akv|sm)s?:(?!//)(?=[^\s:]*[/.])[\w/.@-]+(?::[\w.@/-]+){0,2}",
+        "reference:aws",
+        "a secret store's shorthand: store, path and key",
+    ),
+    (
+        # Argo CD: `$oidc.keycloak.clientSecret` (a key of argocd-secret) or
+        # `$my-secret:oidc.clientSecret` (a key of another Secret)
+        r"\$[a-z0-9][a-z0-9-]*(?:\.[A-Za-z0-9_-]+)+|\$(?!env:)[a-z0-9][a-z0-9.-]*:[A-Za-z0-9_.-]+",
+        "reference:kubernetes",
+        "an Argo CD reference to a key of a Kubernetes Secret",
+    ),
+    (
         r"projects/[\w.-]+/secrets/[\w.-]+(?:/versions/[\w.-]+)?",
         "reference:gcp",
         "points to GCP Secret Manager",

@@ -105,9 +105,11 @@ def url(value: str, key_tokens: frozenset[str]) -> Classification | None:
     user, password, host = match.group("user"), match.group("pw"), match.group("host").lower()
     if password is not None:
         plain = password.lower()
+        stem = plain.rstrip("0123456789")
         if (
             plain == (user or "").lower()
             or user_stem(plain, user or "")
+            or (len(stem) >= 3 and stem == (user or "").lower())
             or plain in vocab.DEFAULT_URL_PASSWORDS
             or plain in vocab.COMMON_PASSWORDS
             or plain in vocab.TOP_PASSWORDS
@@ -123,9 +125,34 @@ def url(value: str, key_tokens: frozenset[str]) -> Classification | None:
     in_host = words.words(host, key_tokens)
     if in_host is not None and in_host.kind.startswith("word:"):
         return _ph("example-host", "a URL whose host is a placeholder phrase")
+    rest = match.group("rest") or ""
+    if _marked_segment(rest):
+        return _ph("url-placeholder", "a URL whose path or query holds a stand-in to fill in")
     if password is None and padding_run(match.group("rest")) is None:
         return Classification(Verdict.SECRET, "url", "a URL with no credentials in it")
     return None
+
+
+_SEGMENTS = lazy_compile(r"[/?&=#;]+")
+
+
+def _marked_segment(rest: str) -> bool:
+    """``/v2/YOUR_API_KEY``, ``?key=<token>``: a segment of two or more words, one of them
+    a placeholder marker (``your``, ``here``, ``xxx``)."""
+    for segment in _SEGMENTS.split(rest):
+        if len(segment) < 6:
+            continue
+        if segment[0] == "<" and segment[-1] == ">":
+            return True
+        found = [t for t in words.tokens(segment) if t != "\0"]
+        if (
+            len(found) >= 2
+            and all(t.isalpha() for t in found)
+            and any(t in vocab.MARKERS for t in found)
+            and found[0] != "example"
+        ):
+            return True
+    return False
 
 
 def user_stem(password: str, user: str) -> bool:

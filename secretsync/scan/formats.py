@@ -27,11 +27,19 @@ __all__ = ["Candidate", "extract", "format_of"]
 
 
 class Candidate(NamedTuple):
-    """A string value found under ``key``; ``offset`` is where the value starts in the text."""
+    """A string value found under ``key``; ``offset`` is where the value starts in the text.
+
+    ``block`` groups values that stand together (one YAML document, one ``.env`` file) so a
+    value can be judged with its neighbours; ``in_secret`` marks a value of a Kubernetes
+    Secret's ``data``/``stringData`` (``data`` values arrive base64-decoded, as a reviewer
+    reads them).
+    """
 
     key: str
     value: str
     offset: int
+    block: int = 0
+    in_secret: bool = False
 
     def __repr__(self) -> str:
         # Neither part is printed: the value may be a secret, and so may a key (a token
@@ -49,10 +57,10 @@ _CODE_SUFFIXES = frozenset(_CODE_SUFFIX_TEXT.split())
 
 
 def format_of(name: str) -> str:
-    """The extractor for a file name: env, yaml, json, toml, code or text."""
-    lower = name.lower()
-    if lower == ".env" or lower.startswith(".env.") or lower.endswith(".env"):
-        return "env"
+    """The extractor for a file name or path: env, yaml, json, toml, code or text."""
+    lower = name.replace("\\", "/").rsplit("/", 1)[-1].lower()
+    if lower == ".env" or lower.startswith(".env.") or lower.endswith((".env", ".tfvars")):
+        return "env"  # Terraform variable files are `name = "value"` lines too
     suffix = lower[lower.rfind(".") :] if "." in lower else ""
     if suffix in (".yaml", ".yml"):
         return "yaml"
@@ -154,14 +162,23 @@ def _code(text: str) -> Iterator[Candidate]:
 _LINE_VALUE = lazy_compile(
     r"""(?:^|(?<=\r))[ \t]*(?:export[ \t]+|ENV[ \t]+|ARG[ \t]+|set[ \t]+|-[ \t]+)?"""
     r"""(?P<key>[A-Za-z_][\w.-]*)[ \t]*(?:=|:(?!//))[ \t]*"""
-    r"""(?:"(?P<dq>(?:[^"\\\n\r]|\\.)*)"|'(?P<sq>[^'\n\r]*)'|(?P<bare>[^\s#;"'][^\s;]*))""",
+    r"""(?:"(?P<dq>(?:[^"\\\n\r]|\\.)*)"|'(?P<sq>[^'\n\r]*)'"""
+    # a bare value is a word, or a whole {{ ... }} / ${{ ... }} template up to its braces
+    r"""|(?P<bare>\{\{[^\n\r]*?\}\}|\$\{\{[^\n\r]*?\}\}|[^\s#;"'][^\s;]*)"""
+    r"""|(?P<empty>)(?=[ \t]*(?:\#|\r?$)))""",
     re.MULTILINE,
 )
 _ENV_ESCAPES = {"n": "\n", "t": "\t", "r": "\r", '"': '"', "\\": "\\", "$": "$"}
 
 
-def _lines(text: str) -> Iterator[Candidate]:
+def _lines(text: str, *, empty: bool = False) -> Iterator[Candidate]:
+    """``KEY=value`` lines; ``empty`` also yields ``KEY=`` with nothing after it (a ``.env``
+    line that sets an empty value, which in free text is just an assignment)."""
     for match in _LINE_VALUE.finditer(text):
+        if match.group("empty") is not None:
+            if empty:
+                yield Candidate(match.group("key"), "", match.start("empty"))
+            continue
         for group in ("dq", "sq", "bare"):
             value = match.group(group)
             if value is not None:
@@ -214,24 +231,88 @@ def _yaml(text: str) -> Iterator[Candidate]:
         return
     table = LineTable(text, YAML_BREAKS)  # libyaml's marks count its own line breaks
     bom = 1 if text.startswith("\ufeff") else 0  # not counted in the first line's columns
+
+    def offset_of(node: Any) -> int:
+        mark = node.start_mark
+        start = table.offset(mark.line, mark.column) + (bom if mark.line == 0 else 0)
+        return start + 1 if node.style in ("'", '"') else start
+
     seen: set[int] = set()
-    stack: list[tuple[str, Any]] = [("", doc) for doc in documents if doc is not None]
-    while stack:
-        key, node = stack.pop()
-        if id(node) in seen:  # aliases point at the same node; cycles are possible
+    for block, doc in enumerate(documents):
+        if doc is None:
             continue
-        seen.add(id(node))
+        secret_maps = _secret_maps(doc)
+        stack: list[tuple[str, Any, int]] = [("", doc, 0)]  # (key, node, 1: data, 2: stringData)
+        while stack:
+            key, node, in_secret = stack.pop()
+            if id(node) in seen:  # aliases point at the same node; cycles are possible
+                continue
+            seen.add(id(node))
+            if isinstance(node, yaml.MappingNode):
+                inner = secret_maps.get(id(node), in_secret)
+                for key_node, value_node in node.value:
+                    name = key_node.value if isinstance(key_node, yaml.ScalarNode) else key
+                    if key == "services" and isinstance(key_node, yaml.ScalarNode):
+                        # a compose service's name: a neighbour for its values to be judged by
+                        yield Candidate("service", str(name), offset_of(key_node), block)
+                    stack.append((str(name), value_node, inner))
+            elif isinstance(node, yaml.SequenceNode):
+                stack.extend((key, item, in_secret) for item in node.value)
+            elif isinstance(node, yaml.ScalarNode) and node.tag == "tag:yaml.org,2002:str":
+                offset = offset_of(node)
+                assignment = _ASSIGNMENT.match(node.value) if key in _LIST_ENV_KEYS else None
+                if assignment is not None:
+                    # compose `environment: ["KEY=value"]`: the name is inside the item
+                    name, value = assignment.group(1), node.value[assignment.end() :]
+                    yield Candidate(name, value, offset + assignment.end(), block)
+                    continue
+                value = node.value
+                if in_secret == 1:
+                    value = _base64_text(value)
+                    if value is None:
+                        value = node.value
+                yield Candidate(key, value, offset, block, in_secret > 0)
+
+
+#: Sequence keys whose items are ``NAME=value`` (compose ``environment``/``args``).
+_LIST_ENV_KEYS = frozenset(("environment", "args", "env", "build_args"))
+_ASSIGNMENT = lazy_compile(r"([A-Za-z_][A-Za-z0-9_.-]*)=")
+_BASE64 = lazy_compile(r"[A-Za-z0-9+/]*={0,2}")
+
+
+def _secret_maps(doc: Any) -> dict[int, int]:
+    """``id`` of a Kubernetes Secret's ``data`` (1, base64) and ``stringData`` (2) nodes."""
+    import yaml
+
+    if not isinstance(doc, yaml.MappingNode):
+        return {}
+    fields = {k.value: v for k, v in doc.value if isinstance(k, yaml.ScalarNode) and k.value}
+    kind = fields.get("kind")
+    if not isinstance(kind, yaml.ScalarNode) or kind.value != "Secret":
+        return {}
+    found = {}
+    for name, marker in (("data", 1), ("stringData", 2)):
+        node = fields.get(name)
         if isinstance(node, yaml.MappingNode):
-            for key_node, value_node in node.value:
-                name = key_node.value if isinstance(key_node, yaml.ScalarNode) else key
-                stack.append((str(name), value_node))
-        elif isinstance(node, yaml.SequenceNode):
-            stack.extend((key, item) for item in node.value)
-        elif isinstance(node, yaml.ScalarNode) and node.tag == "tag:yaml.org,2002:str":
-            mark = node.start_mark
-            offset = table.offset(mark.line, mark.column) + (bom if mark.line == 0 else 0)
-            quoted = node.style in ("'", '"')
-            yield Candidate(key, node.value, offset + 1 if quoted else offset)
+            found[id(node)] = marker
+    return found
+
+
+def _base64_text(value: str) -> str | None:
+    """The text a Secret's ``data`` value encodes, or None when it is not base64 of text."""
+    import base64
+    import binascii
+
+    compact = "".join(value.split())
+    if not compact or len(compact) % 4 or _BASE64.fullmatch(compact) is None:
+        return None
+    try:
+        decoded = base64.b64decode(compact, validate=True).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError):
+        return None
+    if any(ord(c) < 32 and c not in "\n\r\t" for c in decoded):
+        return None
+    return decoded
 
 
 def _toml(text: str) -> Iterator[Candidate]:
@@ -285,8 +366,12 @@ def _toml_strings(node: Any, key: str) -> Iterator[tuple[str, str]]:
             yield from _toml_strings(item, key)
 
 
+def _env(text: str) -> Iterator[Candidate]:
+    return _lines(text, empty=True)
+
+
 _EXTRACTORS: dict[str, Callable[[str], Iterator[Candidate]]] = {
-    "env": _lines,
+    "env": _env,
     "yaml": _yaml,
     "json": _json,
     "toml": _toml,

@@ -1,0 +1,2 @@
+project_id = "custom-valve-332208"
+region     = "europe-west2"

@@ -1,0 +1,2 @@
+project_id = "personal-348615"
+region     = "us-east1"
