@@ -1,187 +1,281 @@
-"""secretsync sync vs a per-key read-modify-write loop, against the served emulator.
+"""secretsync sync at scale, against the served emulator, and a per-key loop in the same run.
 
-    python benchmarks/sync_bench.py [--secrets 1000] [--latency-ms 50] [--sample N]
+    python benchmarks/sync_bench.py [--latency-ms 50] [--rows 100x1,1000x3,...] [--no-per-key]
+
+Every figure is a whole process: ``python -m secretsync sync --all`` started as a child,
+against an emulator served on loopback by this process with the given latency on every
+request (GitHub and ESC alike), the map's secrets seeded in GitHub so the listing pages are
+real. Per row (secrets per environment x environments): the first sync (it writes every
+secret; the map cache is cold), a no-op resync (nothing to write, so nothing is written),
+the requests each sent, and the child's peak memory (``ru_maxrss``).
 
 The baseline is what running ``esc env set`` once per key does: for every key, GET the
-decrypted definition, change one value (and its env var entry), PATCH it back with the
-ETag. Its three environments run concurrently (keys within one environment must be
-serial: each write needs the previous one's ETag).
-
-A per-key write costs more as the definition grows (the service re-reads the whole
-definition on every GET and PATCH), so a sample of the first keys would flatter the
-baseline. ``--sample N`` (default 10) therefore measures N consecutive keys at the middle of
-each quarter of the run (the environment first seeded with every key before that point,
-as the loop would have left it) and integrates: estimated total = sum over quarters of
-(measured seconds per key x keys in the quarter). That is exact when the per-key cost
-grows linearly with size and is printed as EXTRAPOLATED. ``--sample 0`` measures every key.
-secretsync runs ``sync_environments``: one read and one write per environment. Both run in
-the same process against the same served emulator, with the same latency, and the ratio
-printed is of the two wall times measured here.
+decrypted definition, change one value and its env var entry, PATCH it back with the ETag.
+It runs in full (every key, nothing extrapolated) for the 1,000 x 3 row, in one child
+process (kinder to it than a process per key), its environments concurrent (keys within one
+environment are serial: each write needs the previous one's ETag). The ratio printed is of
+the two wall times measured here. Then the emulator itself: a cold decrypted read, a PATCH
+and an open of a 1,000-secret environment, and PATCHes of one large value (time should
+grow linearly with its size).
 """
 
 from __future__ import annotations
 
 import argparse
-import asyncio
+import json
+import os
 import secrets
+import statistics
+import subprocess
+import sys
+import tempfile
 import time
-from collections import Counter
+from pathlib import Path
+from typing import Any
 
-from secretsync.clients import EscClient
-from secretsync.emulator import Emulator, Faults, ServedEmulator
-from secretsync.map.load import parse_map
-from secretsync.map.model import SecretMap
-from secretsync.sync.apply import SyncOptions, sync_environments
-from secretsync.sync.definition import EscDefinition
-from secretsync.sync.sources import SourceValues
+from secretsync.emulator import Emulator, EmuRequest, Faults, ServedEmulator
 
-ORG, PROJECT = "bench-org", "default"
-ENVIRONMENTS = {"production": "bench-production", "staging": "bench-staging", "dev": "bench-dev"}
+ORG, PROJECT, GITHUB_ORG = "bench-org", "default", "bench"
+DEFAULT_ROWS = "100x1,100x3,100x10,1000x1,1000x3,1000x10,3000x1,3000x3,3000x10"
+SEED = "values:\n  region: eu-west-1\n"
 
 
-def build_map(count: int) -> SecretMap:
+def environments(count: int) -> dict[str, str]:
+    return {f"env{i}": f"bench-env{i}" for i in range(count)}
+
+
+def map_text(secret_count: int, envs: dict[str, str]) -> str:
     lines = [
         "version: 1",
-        "github: {org: bench}",
+        f"github: {{org: {GITHUB_ORG}}}",
         f"esc: {{org: {ORG}, project: {PROJECT}}}",
         "environments:",
-        *(f"  {env}: {{esc_env: {name}}}" for env, name in ENVIRONMENTS.items()),
+        *(f"  {env}: {{esc_env: {name}}}" for env, name in envs.items()),
         "categories: {app: bench.app}",
         "secrets:",
-        *(f"  BENCH_SECRET_{i:04d}: {{category: app}}" for i in range(count)),
+        *(f"  BENCH_SECRET_{i:04d}: {{category: app}}" for i in range(secret_count)),
     ]
-    return parse_map("\n".join(lines) + "\n")
+    return "\n".join(lines) + "\n"
 
 
-def esc_requests(emu: Emulator) -> Counter[str]:
-    """Requests per ESC environment in the emulator's log."""
-    counts: Counter[str] = Counter()
-    for entry in emu.request_log():
-        for name in ENVIRONMENTS.values():
-            if f"/environments/{ORG}/{PROJECT}/{name}" in entry["path"]:
-                counts[name] += 1
-    return counts
-
-
-def reset(emu: Emulator) -> None:
+def seed(emu: Emulator, envs: dict[str, str], names: list[str]) -> None:
     emu.reset()
-    for name in ENVIRONMENTS.values():
-        emu.seed_esc_environment(ORG, PROJECT, name, "values:\n  region: eu-west-1\n")
+    for name in envs.values():
+        emu.seed_esc_environment(ORG, PROJECT, name, SEED)
+    for name in names:
+        emu.seed_github_secret(f"orgs/{GITHUB_ORG}", name, "x")
 
 
-async def baseline_env(
-    esc: EscClient, smap: SecretMap, env: str, keys: list[str], values: dict[str, str]
-) -> None:
-    name = ENVIRONMENTS[env]
-    for key in keys:
-        secret = smap.secrets[key]
-        current = await esc.get_definition(ORG, PROJECT, name, decrypt=True)
+def child(argv: list[str], environ: dict[str, str]) -> tuple[float, int, float, str]:
+    """(wall seconds, exit code, peak RSS in MB, stderr) of one child process."""
+    start = time.perf_counter()
+    process = subprocess.Popen(
+        argv, env=environ, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
+    )
+    assert process.stderr is not None
+    err = process.stderr.read()
+    _, status, usage = os.wait4(process.pid, 0)
+    wall = time.perf_counter() - start
+    process.returncode = os.waitstatus_to_exitcode(status)
+    return wall, process.returncode, usage.ru_maxrss / 1024, err
+
+
+def sync_row(
+    emu: Emulator, served: ServedEmulator, count: int, env_count: int, work: Path
+) -> dict[str, Any]:
+    envs = environments(env_count)
+    names = [f"BENCH_SECRET_{i:04d}" for i in range(count)]
+    values = {name: secrets.token_urlsafe(24) for name in names}
+    map_file = work / f"map-{count}x{env_count}.yaml"
+    map_file.write_text(map_text(count, envs), encoding="utf-8")
+    source = work / f"values-{count}.json"
+    source.write_text(json.dumps(values), encoding="utf-8")
+    cache = work / f"cache-{count}x{env_count}"
+    environ = {
+        **os.environ,
+        "SECRETSYNC_ESC_API_URL": served.esc_url,
+        "SECRETSYNC_GITHUB_API_URL": served.github_url,
+        "GH_TOKEN": "bench",
+        "PULUMI_ACCESS_TOKEN": "bench",
+        "SECRETSYNC_CACHE_DIR": str(cache),
+        "NO_COLOR": "1",
+    }
+    argv = [sys.executable, "-m", "secretsync", "--map", str(map_file), "sync", "--all"]
+    argv += ["--source", f"json:{source}"]
+    seed(emu, envs, names)
+    row: dict[str, Any] = {"secrets": count, "environments": env_count}
+    for label in ("first", "noop"):
+        emu.clear_request_log()
+        wall, code, rss, err = child(argv, environ)
+        if code != 0:
+            raise SystemExit(f"sync {label} {count}x{env_count} exited {code}: {err[-400:]}")
+        log = emu.request_log()
+        row[label] = wall
+        row[f"{label}_requests"] = len(log)
+        row[f"{label}_writes"] = sum(1 for e in log if e["method"] in ("PATCH", "PUT"))
+        row[f"{label}_rss"] = rss
+    return row
+
+
+PER_KEY_CHILD = """
+import asyncio, json, sys, time
+from secretsync.clients import EscClient
+from secretsync.sync.definition import EscDefinition
+
+url, org, project, names_json, values_json = sys.argv[1:6]
+envs = json.loads(names_json)
+values = json.loads(values_json)
+
+async def one(esc, env):
+    for i, (name, value) in enumerate(values.items()):
+        path = f"bench.app.{name.lower()}"
+        current = await esc.get_definition(org, project, env, decrypt=True)
         definition = EscDefinition.parse(current.yaml)
-        definition.set_secret(secret.esc_path, values[key])
-        definition.set_env_var(secret.env_var, secret.esc_path)
-        await esc.update_definition(ORG, PROJECT, name, definition.dump(), etag=current.etag)
+        definition.set_secret(path, value)
+        definition.set_env_var(name, path)
+        await esc.update_definition(org, project, env, definition.dump(), etag=current.etag)
+
+async def main():
+    async with EscClient(token="bench", base_url=url) as esc:
+        await asyncio.gather(*(one(esc, env) for env in envs))
+
+asyncio.run(main())
+"""
 
 
-async def run_baseline(
-    served: ServedEmulator, smap: SecretMap, keys: list[str], values: dict[str, str]
-) -> float:
-    async with EscClient(token="bench", base_url=served.esc_url) as esc:
-        start = time.perf_counter()
-        await asyncio.gather(*(baseline_env(esc, smap, env, keys, values) for env in ENVIRONMENTS))
-        return time.perf_counter() - start
+def per_key_loop(
+    emu: Emulator, served: ServedEmulator, count: int, env_count: int, work: Path
+) -> dict[str, Any]:
+    envs = environments(env_count)
+    names = [f"BENCH_SECRET_{i:04d}" for i in range(count)]
+    values = {name: secrets.token_urlsafe(24) for name in names}
+    values_file = work / "per-key-values.json"
+    values_file.write_text(json.dumps(values), encoding="utf-8")
+    seed(emu, envs, [])
+    emu.clear_request_log()
+    argv = [
+        sys.executable,
+        "-c",
+        PER_KEY_CHILD,
+        served.esc_url,
+        ORG,
+        PROJECT,
+        json.dumps(list(envs.values())),
+        json.dumps(values),
+    ]
+    wall, code, rss, err = child(argv, dict(os.environ))
+    if code != 0:
+        raise SystemExit(f"per-key loop exited {code}: {err[-400:]}")
+    return {"wall": wall, "requests": len(emu.request_log()), "rss": rss}
 
 
-def seed_with(emu: Emulator, smap: SecretMap, keys: list[str], values: dict[str, str]) -> None:
-    """Every environment as the per-key loop leaves it after writing ``keys``."""
-    definition = EscDefinition.parse("values:\n  region: eu-west-1\n")
-    for key in keys:
-        secret = smap.secrets[key]
-        definition.set_secret(secret.esc_path, values[key])
-        definition.set_env_var(secret.env_var, secret.esc_path)
-    for name in ENVIRONMENTS.values():
-        emu.seed_esc_environment(ORG, PROJECT, name, definition.dump())
+def emulator_figures(count: int) -> dict[str, float]:
+    """Milliseconds the emulator itself spends (in-process, no latency), median of 5."""
+    from secretsync.sync.definition import EscDefinition, ManagedEntry
+
+    definition = EscDefinition.parse(SEED)
+    for i in range(count):
+        path, name = f"bench.app.bench_secret_{i:04d}", f"BENCH_SECRET_{i:04d}"
+        definition.set_secret(path, secrets.token_urlsafe(24))
+        definition.set_env_var(name, path)
+        definition.set_managed(path, ManagedEntry(name, name, "2026-01-01T00:00:00Z", None))
+    text = definition.dump()
+    emu = Emulator()
+    emu.seed_esc_environment(ORG, PROJECT, "big", text)
+    target = f"/api/esc/environments/{ORG}/{PROJECT}/big"
+    auth = {"Authorization": "Bearer bench"}
+    esc = emu.esc
+    store = esc._store  # type: ignore[union-attr]
+    env = store.find(ORG, PROJECT, "big")
+
+    def timed(action: Any, cold: bool = True, runs: int = 5) -> float:
+        samples = []
+        for _ in range(runs):
+            if cold:  # nothing kept from an earlier request
+                env.decrypted_cache = None
+                store._parsed.clear()
+            start = time.perf_counter()
+            response = action()
+            samples.append(time.perf_counter() - start)
+            assert response.status in (200, 204), response.status
+        return 1000 * statistics.median(samples)
+
+    def request(method: str, tail: str = "", body: bytes = b"") -> Any:
+        return emu.handle(EmuRequest.build(method, target + tail, auth, body))
+
+    decrypted = request("GET", "/decrypt").body
+    figures = {
+        "decrypt_cold": timed(lambda: request("GET", "/decrypt")),
+        "decrypt_kept": timed(lambda: request("GET", "/decrypt"), cold=False),
+        "patch": timed(lambda: request("PATCH", "", decrypted)),
+        "open": timed(lambda: request("POST", "/open")),
+    }
+    for size in (256 * 1024, 1024 * 1024):
+        value = ("ab$" * size)[:size]
+        body = f'values:\n  big: {{fn::secret: "{value}"}}\n'.encode()
+        figures[f"patch_{size // 1024}k"] = timed(lambda b=body: request("PATCH", "", b), runs=3)
+    return figures
 
 
-def baseline_estimate(
-    emu: Emulator,
-    served: ServedEmulator,
-    smap: SecretMap,
-    values: dict[str, str],
-    sample: int,
-) -> tuple[float, float, int]:
-    """(estimated seconds for every key, seconds measured, keys measured per environment)."""
-    keys = list(smap.secrets)
-    quarter = len(keys) / 4
-    estimate = measured = 0.0
-    for q in range(4):
-        middle = int(quarter * q + quarter / 2)
-        begin = max(0, min(middle - sample // 2, len(keys) - sample))
-        emu.reset()
-        seed_with(emu, smap, keys[:begin], values)
-        seconds = asyncio.run(run_baseline(served, smap, keys[begin : begin + sample], values))
-        measured += seconds
-        estimate += seconds / sample * quarter
-    return estimate, measured, 4 * sample
-
-
-async def run_secretsync(served: ServedEmulator, smap: SecretMap, values: dict[str, str]) -> float:
-    source = SourceValues(values=values, origin="benchmark")
-    async with EscClient(token="bench", base_url=served.esc_url) as esc:
-        start = time.perf_counter()
-        results = await sync_environments(
-            esc, smap, list(ENVIRONMENTS), source, None, SyncOptions(allow_placeholders=True)
-        )
-        elapsed = time.perf_counter() - start
-    assert all(r.written and r.error is None for r in results)
-    return elapsed
+def load_note() -> str:
+    one, five, _ = os.getloadavg()
+    return f"load average {one:.1f} (1 min), {five:.1f} (5 min) on {os.cpu_count()} cores"
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
-    parser.add_argument("--secrets", type=int, default=1000)
     parser.add_argument("--latency-ms", type=int, default=50)
-    parser.add_argument(
-        "--sample",
-        type=int,
-        default=10,
-        help="baseline keys measured per quarter, then integrated (0: measure every key)",
-    )
+    parser.add_argument("--rows", default=DEFAULT_ROWS, help="SECRETSxENVS, comma-separated")
+    parser.add_argument("--no-per-key", action="store_true", help="skip the per-key loop")
     args = parser.parse_args()
+    rows = [tuple(int(n) for n in row.split("x")) for row in args.rows.split(",")]
 
-    smap = build_map(args.secrets)
-    values = {name: secrets.token_urlsafe(24) for name in smap.secrets}
+    print(f"before: {load_note()}")
     emu = Emulator()
-    with emu.serve() as served:
+    results = []
+    per_key: dict[str, Any] | None = None
+    with tempfile.TemporaryDirectory() as tmp, emu.serve() as served:
         emu.set_faults(Faults(latency_ms=args.latency_ms))
-
-        reset(emu)
-        ours = asyncio.run(run_secretsync(served, smap, values))
-        ours_requests = esc_requests(emu)
-
-        if 0 < args.sample * 4 < args.secrets:
-            baseline, measured, keys_measured = baseline_estimate(
-                emu, served, smap, values, args.sample
-            )
-            base_requests = {name: 2 * args.secrets for name in ENVIRONMENTS.values()}
-            label = (
-                f"EXTRAPOLATED from {measured:.2f} s measured on {keys_measured} keys per "
-                "environment, at each quarter's middle"
-            )
-        else:
-            reset(emu)
-            emu.clear_request_log()
-            baseline = asyncio.run(run_baseline(served, smap, list(smap.secrets), values))
-            base_requests = dict(esc_requests(emu))
-            label = "measured, every key"
+        for count, env_count in rows:
+            results.append(sync_row(emu, served, count, env_count, Path(tmp)))
+            print(f"  measured {count} x {env_count}", file=sys.stderr)
+        if not args.no_per_key:
+            per_key = per_key_loop(emu, served, 1000, 3, Path(tmp))
+    figures = emulator_figures(1000)
 
     print(
-        f"{args.secrets} secrets x {len(ENVIRONMENTS)} environments, "
-        f"{args.latency_ms} ms latency per request, served emulator"
+        f"\nsync, whole process (python -m secretsync sync --all), served emulator, "
+        f"{args.latency_ms} ms per request"
     )
-    print(f"secretsync sync:   {ours:8.2f} s   requests per environment: {dict(ours_requests)}")
-    print(f"per-key baseline:  {baseline:8.2f} s   ({label}; environments concurrent)")
-    print(f"                              requests per environment: {base_requests}")
-    print(f"speed-up: {baseline / ours:.0f}x (target >= 100x)")
+    print(
+        f"{'secrets':>8} {'envs':>5} | {'first s':>8} {'req':>5} {'MB':>6} | "
+        f"{'no-op s':>8} {'req':>5} {'writes':>6} {'MB':>6}"
+    )
+    for r in results:
+        print(
+            f"{r['secrets']:>8} {r['environments']:>5} | {r['first']:8.2f} "
+            f"{r['first_requests']:>5} {r['first_rss']:6.0f} | {r['noop']:8.2f} "
+            f"{r['noop_requests']:>5} {r['noop_writes']:>6} {r['noop_rss']:6.0f}"
+        )
+    target = next((r for r in results if (r["secrets"], r["environments"]) == (1000, 3)), None)
+    if target is not None:
+        print(
+            f"1,000 x 3: first sync {target['first']:.2f} s (target <= 1.5 s), no-op "
+            f"{target['noop']:.2f} s (target <= 1.0 s)"
+        )
+    if per_key is not None and target is not None:
+        print(
+            f"per-key loop, 1,000 x 3, every key measured: {per_key['wall']:.1f} s, "
+            f"{per_key['requests']} requests, {per_key['rss']:.0f} MB; "
+            f"speed-up {per_key['wall'] / target['first']:.0f}x (target >= 100x)"
+        )
+    print(
+        f"emulator, 1,000-secret environment, median ms: decrypted read (cold) "
+        f"{figures['decrypt_cold']:.0f} (target <= 100), again {figures['decrypt_kept']:.1f}, "
+        f"PATCH {figures['patch']:.0f}, open {figures['open']:.0f}; PATCH of one value of "
+        f"256 KB {figures['patch_256k']:.0f}, 1 MB {figures['patch_1024k']:.0f}"
+    )
+    print(f"after: {load_note()}")
 
 
 if __name__ == "__main__":

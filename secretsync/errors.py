@@ -171,7 +171,11 @@ class SettingsError(SecretSyncError, ValueError):
 
     exit_code = 2
 
-    def __init__(self, problems: dict[str, str], *, hint: str | None = None) -> None:
+    def __init__(
+        self, problems: dict[str, str], *, hint: str | None = None, note: str | None = None
+    ) -> None:
         self.problems = dict(sorted(problems.items()))
+        self.note = note  # context a reader needs, e.g. why ESC was not read
         lines = "; ".join(f"{name}: {reason}" for name, reason in self.problems.items())
-        super().__init__(f"settings are not usable: {lines}", hint=hint)
+        tail = f" ({note})" if note else ""
+        super().__init__(f"settings are not usable: {lines}{tail}", hint=hint)

@@ -8,6 +8,7 @@ the CLI runs every line it prints through one that knows the values of this run.
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Iterable
 
@@ -24,10 +25,16 @@ _MIN_SECRET_LEN = 8
 
 def fingerprint(value: str, *, key: bytes | None = None) -> str:
     """A short tag that changes when the value changes: ``fp:1a2b3c4d``."""
+    return _fingerprint(value, key or _RUN_KEY)
+
+
+@functools.lru_cache(maxsize=16384)
+def _fingerprint(value: str, key: bytes) -> str:
+    # Cached: a plan prints old and new per secret per environment, mostly the same values.
     import hashlib  # here, not at the top: every command imports this module at start-up
     import hmac
 
-    digest = hmac.new(key or _RUN_KEY, value.encode("utf-8"), hashlib.sha256).hexdigest()
+    digest = hmac.new(key, value.encode("utf-8"), hashlib.sha256).hexdigest()
     return f"fp:{digest[:8]}"
 
 
@@ -46,6 +53,9 @@ class Redactor:
     def __init__(self, values: Iterable[str] = ()) -> None:
         self._needles: set[str] = set()
         self._ordered: list[str] = []
+        # add_secrets' values, judged only when one turns up in a text (most never do,
+        # and judging a thousand values costs a start-up that a sync cannot spare).
+        self._candidates: set[str] = set()
         self.add(values)
 
     def add(self, values: Iterable[str]) -> None:
@@ -64,20 +74,34 @@ class Redactor:
         would mangle every message and JSON document that holds the word. Callers pass
         only the values of sensitive secrets (``Secret.is_sensitive``).
         """
+        self._candidates.update(v for v in values if _credential_like(v))
+
+    def _judge_candidates(self, text: str) -> None:
+        """Move the candidates found in ``text`` into the needles, if they are credentials."""
+        found = [
+            value
+            for value in self._candidates
+            if any(form in text for form in _forms(value) if len(form) >= _MIN_REDACT_LEN)
+        ]
+        if not found:
+            return
         from secretsync.placeholders import Verdict, classify
 
         stand_ins = (Verdict.EMPTY, Verdict.PLACEHOLDER)
+        self._candidates.difference_update(found)
         # A reference-looking value ("$pass${word}") is still a credential when a sensitive
         # secret holds it: only stand-ins are left out.
-        self.add(v for v in values if _credential_like(v) and classify(v).verdict not in stand_ins)
+        self.add(v for v in found if classify(v).verdict not in stand_ins)
 
     def __bool__(self) -> bool:
-        return bool(self._needles)
+        return bool(self._needles or self._candidates)
 
     def __repr__(self) -> str:
-        return f"Redactor({len(self._needles)} values)"
+        return f"Redactor({len(self._needles) + len(self._candidates)} values)"
 
     def redact(self, text: str) -> str:
+        if self._candidates:
+            self._judge_candidates(text)
         for needle in self._ordered:
             if needle in text:
                 text = text.replace(needle, MASK)

@@ -256,3 +256,23 @@ def test_docs_list_every_rule_with_its_severity() -> None:
     text = DOCS.read_text(encoding="utf-8")
     documented = dict(re.findall(r"^\| `([a-z-]+)` \| (error|warning|note) \|", text, re.M))
     assert documented == {rule.id: rule.severity.value for rule in RULES.values()}
+
+
+@pytest.mark.parametrize("width", [200, 120, 100])
+def test_rich_table_never_breaks_a_location_or_word_inside(width: int) -> None:
+    buffer = io.StringIO()
+    Console(file=buffer, width=width, color_system=None).print(report().rich())
+    out = buffer.getvalue()
+    assert max(len(line) for line in out.splitlines()) <= width
+    cells = [part.strip() for line in out.splitlines() for part in line.split("│")]
+    for finding in FINDINGS:
+        # Whole where the width allows, else broken only after a ":" or "/".
+        head, _, tail = finding.location.partition(":")
+        if width == 200:
+            assert finding.location in cells, finding.location
+        elif width == 120:  # a 68-character location: scope on one line, path on the next
+            assert finding.location in cells or {f"{head}:", tail} <= set(cells), finding.location
+        for piece in re.findall(r"[^:/]+[:/]?", finding.location):
+            assert any(piece in cell for cell in cells), (finding.location, piece)
+        for word in finding.message.split():
+            assert any(word in cell.split() for cell in cells), word

@@ -373,3 +373,15 @@ def test_an_absolute_path_is_shown_as_given(project: Path) -> None:
     # above the project must not make its files lenient).
     code, out, _ = run_in(["scan", "--format", "json", "config"], project)
     assert len(json.loads(out)["findings"]) == 2
+
+
+def test_a_scan_of_many_files_shows_progress_only_to_a_terminal(tmp_path: Path) -> None:
+    for i in range(60):
+        (tmp_path / f"f{i:02d}.env").write_text("NAME=service\n", encoding="utf-8")
+    out, err = _Terminal(), _Terminal()
+    app = App(cwd=tmp_path, stdout=out, stderr=err, environ={})
+    app.err = Console(file=err, force_terminal=True, width=100)
+    assert cli_main.main(["scan", "."], app=app) == 0
+    assert "scanning" in err.getvalue() and "60/60" in err.getvalue()
+    code, out_text, err_text = run_in(["scan", "."], tmp_path)  # piped: the summary only
+    assert (code, out_text, err_text) == (0, "", "0 findings in 60 files\n")

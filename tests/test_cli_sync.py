@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import httpx
@@ -17,6 +20,7 @@ from sync_support import SYNC_MAP, pem, seed_app_environments
 from secretsync.cli.app import App
 from secretsync.cli.main import main
 from secretsync.emulator import ServedEmulator
+from secretsync.map.load import load_map
 
 # Canary values: none of them may ever appear in anything secretsync prints or writes.
 CANARIES = {
@@ -216,7 +220,7 @@ def test_on_a_terminal_plan_draws_a_table_and_sync_a_progress_display(
     assert main(["sync", "--all"], app=app) == 0, err.getvalue()
     out, err = _Terminal(), _Terminal()
     app = App(environ=environ, stdout=out, stderr=err, stdin=io.StringIO())
-    assert main(["plan", "-e", "staging"], app=app) == 0, err.getvalue()
+    assert main(["plan", "-e", "staging", "--show-unchanged"], app=app) == 0, err.getvalue()
     table = out.getvalue()
     assert "staging -> acme-esc/default/app-staging" in table
     assert re.search(r"│ = +│ unchanged +│", table), table
@@ -382,3 +386,63 @@ def test_a_push_that_fails_part_way_reports_what_it_wrote(
     assert "error: pushing DEPLOY_KEY failed after 1 written" in result.err
     assert "Traceback" not in result.err
     _assert_no_canary(result.out, result.err)
+
+
+def test_plan_lists_what_changes_and_counts_the_rest(
+    served: ServedEmulator, map_file: Path
+) -> None:
+    environ = _environ(served, map_file)
+    assert run_cli(["sync", "-e", "staging"], environ).code == 0
+    changed = dict(CANARIES, OPENAI_API_KEY="canaryOPENAI" + "Q7vR2x" * 4)
+    environ = _environ(served, map_file, SECRETSYNC_SECRETS_JSON=json.dumps(changed))
+    plain = run_cli(["plan", "-e", "staging"], environ)
+    assert plain.code == 0, plain.err
+    lines = plain.out.splitlines()
+    assert [line.split()[1] for line in lines if line.startswith("  ~ ")] == ["change"]
+    assert not any(" unchanged " in line for line in lines[1:-2])  # counted, not listed
+    assert "0 to add, 1 to change, 0 to delete, 0 to refresh, 2 unchanged" in plain.out
+    everything = run_cli(["plan", "-e", "staging", "--show-unchanged"], environ)
+    assert sum(line.startswith("  = unchanged") for line in everything.out.splitlines()) == 2
+    # The JSON always holds every item: it is for programs, which count for themselves.
+    document = json.loads(run_cli(["plan", "-e", "staging", "--format", "json"], environ).out)
+    assert len(document["environments"][0]["items"]) == 3
+    _assert_no_canary(plain.out, plain.err, everything.out)
+
+
+def test_plan_says_fingerprints_differ_between_runs(served: ServedEmulator, map_file: Path) -> None:
+    # Two real runs (two processes): the fingerprint key is made once per process.
+    environ = {**_environ(served, map_file), "PATH": os.environ.get("PATH", "")}
+    runs = [
+        subprocess.run(
+            [sys.executable, "-m", "secretsync", "plan", "-e", "staging"],
+            env=environ,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        for _ in range(2)
+    ]
+    assert [run.returncode for run in runs] == [0, 0], runs[0].stderr
+    fingerprints = [re.findall(r"fp:[0-9a-f]{8}", run.stdout) for run in runs]
+    assert fingerprints[0] and fingerprints[0] != fingerprints[1]  # by design
+    assert "keyed per run" in runs[0].stdout  # and the output says so
+    _assert_no_canary(runs[0].stdout, runs[0].stderr)
+
+
+def test_plan_table_keeps_esc_paths_whole_at_120_columns(
+    served: ServedEmulator, map_file: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("COLUMNS", "120")
+    environ = _environ(served, map_file)
+    out, err = _Terminal(), _Terminal()
+    app = App(environ=environ, stdout=out, stderr=err, stdin=io.StringIO())
+    assert main(["plan", "-e", "staging"], app=app) == 0, err.getvalue()
+    table = re.sub(r"\x1b\[[0-9;]*m", "", out.getvalue())  # styles are not columns
+    for line in table.splitlines():
+        assert len(line) <= 120
+    smap = load_map(map_file)
+    for secret in smap.secrets_for("staging"):
+        assert secret.esc_path in table  # never cut with an ellipsis
+    assert "…" not in table
+    header = next(line for line in table.splitlines() if "action" in line)
+    assert "note" not in header  # no column that every row leaves empty

@@ -145,7 +145,12 @@ def test_every_command_on_the_success_path(world: World, caplog: pytest.LogCaptu
     world.run(["sync", "--all", "--format", "json", "-o", str(out / "sync.json")])
     world.run(["push", "--format", "json", "-o", str(out / "push.json")])
     world.run(["push"])  # the update path (204)
+    world.run(["push", "--dry-run"])
+    world.run(["push", "--dry-run", "--format", "json", "--source", "esc:production"])
+    world.run(["push", "--source", "esc:production"], expect={0, 1})  # ESC as the source
+    world.run(["push", "--source", "esc:production", "--format", "json"], expect={0, 1})
     world.run(["plan", "-e", "production", "--format", "json"])
+    world.run(["plan", "--all", "--show-unchanged"])  # every path listed, fingerprints too
     # The values as a workflow hands them over in `env:` instead of JSON.
     from_env = {"SECRETSYNC_SECRETS_JSON": "", **world.canaries.values}
     world.run(["plan", "--all", "--source", "env", "--format", "json"], env=from_env)

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from secretsync.errors import MapError
+from secretsync.map.cache import cache_dir, load_map_cached
 from secretsync.map.load import load_map
-from secretsync.runtime.map_cache import cache_dir, load_map_cached
 
 SHIPPED = Path(__file__).resolve().parents[1] / "config" / "secret_map.yaml"
 

@@ -504,3 +504,29 @@ def test_the_map_is_found_like_the_cli_finds_it(
     with pytest.raises(ConfigError, match=r"no config/secret_map\.yaml") as exc:
         load_settings(environ=dict(GOOD), sources=["env"])
     assert exc.value.hint == "set SECRETSYNC_MAP, or call load_settings(map_path=...)"
+
+
+# ------------------------------------------------------- why ESC was not read (issue 17)
+
+
+def test_without_a_deploy_environment_the_error_says_esc_was_skipped(map_file: Path) -> None:
+    environ = {"PULUMI_ACCESS_TOKEN": "pul-test", "AWS_REGION": "eu-west-2"}
+    with pytest.raises(SettingsError) as exc:
+        load_settings(map_file, sources=["env", "esc"], environ=environ)
+    message = str(exc.value)
+    assert "ESC was not read" in message
+    assert "SECRETSYNC_ENVIRONMENT is not set" in message
+    assert "production" in message.split("ESC was not read", 1)[1]  # the names to choose from
+
+
+def test_without_a_pulumi_token_the_error_says_esc_was_skipped(map_file: Path) -> None:
+    environ = {"SECRETSYNC_ENVIRONMENT": "production", "AWS_REGION": "eu-west-2"}
+    with pytest.raises(SettingsError) as exc:
+        load_settings(map_file, sources=["env", "esc"], environ=environ)
+    assert "ESC was not read: no Pulumi token (PULUMI_ACCESS_TOKEN)" in str(exc.value)
+
+
+def test_when_esc_is_not_a_source_nothing_is_said_about_it(map_file: Path) -> None:
+    with pytest.raises(SettingsError) as exc:
+        load(map_file, {"AWS_REGION": "eu-west-2"})
+    assert "ESC" not in str(exc.value)

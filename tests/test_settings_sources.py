@@ -17,8 +17,8 @@ from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, Settings
 
 from secretsync.emulator.app import Emulator
 from secretsync.errors import ConfigError, NotFoundError, SettingsError
+from secretsync.map.cache import cache_dir
 from secretsync.runtime import EscSettingsSource, clear_esc_cache, load_settings
-from secretsync.runtime.map_cache import cache_dir
 
 ORG, PROJECT, ENV = "scoobyjava-org", "default", "sophia-ai-production"
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
-from rich.console import Group, RenderableType
+from rich.console import RenderableType
 from rich.table import Table
 from rich.text import Text
 
@@ -110,24 +110,9 @@ class AuditReport:
         return "\n".join(lines) + "\n"
 
     def rich(self) -> RenderableType:
-        """The table for a terminal: one per environment group, worst first."""
-        parts: list[RenderableType] = []
-        for title, findings in self.groups():
-            table = Table(title=title, title_justify="left", expand=False, show_lines=False)
-            for column in ("severity", "rule", "secret", "location", "message"):
-                table.add_column(column, overflow="fold")
-            for f in findings:
-                table.add_row(
-                    Text(f.severity.value, style=_STYLE[f.severity]),
-                    Text(f.rule),
-                    Text(f.secret or "-"),
-                    Text(f.location, style="dim"),
-                    Text(f.message),
-                )
-            parts.append(table)
-        style = "bold green" if self.passed else "bold red"
-        parts.append(Text(self.summary_line(), style=style))
-        return Group(*parts)
+        """The tables for a terminal: one per environment group, worst first, laid out for
+        the terminal's width when printed (see :class:`_FittedTables`)."""
+        return _FittedTables(self)
 
     def to_markdown(self) -> str:
         """For ``$GITHUB_STEP_SUMMARY``: a verdict line and one table."""
@@ -233,3 +218,62 @@ def _escape_property(text: str) -> str:
 def parse_fail_on(text: str) -> FailOn:
     """``error`` / ``warning`` / ``note`` / ``never`` to a threshold."""
     return None if text == "never" else Severity(text)
+
+
+_HEADERS = ("severity", "rule", "secret", "location", "message")
+
+
+class _FittedTables:
+    """The audit tables, sized at print time: severity, rule, secret and location stay on
+    one line and the message wraps between words; a location too long for that is broken
+    after its ``:`` (environment, then path), never inside a name. Only a terminal too
+    narrow even for that folds cells."""
+
+    def __init__(self, report: AuditReport) -> None:
+        self.report = report
+
+    def __rich_console__(self, console: Any, options: Any) -> Any:
+        for title, findings in self.report.groups():
+            yield _table(title, findings, options.max_width)
+        style = "bold green" if self.report.passed else "bold red"
+        yield Text(self.report.summary_line(), style=style)
+
+
+def _table(title: str, findings: list[Finding], width: int) -> Table:
+    rows = [[f.severity.value, f.rule, f.secret or "-", f.location, f.message] for f in findings]
+    overhead = 3 * len(_HEADERS) + 1
+
+    def widest(column: int, cells: list[str]) -> int:
+        lines = [line for cell in cells for line in cell.splitlines()]
+        return max(len(_HEADERS[column]), *(len(line) for line in lines))
+
+    longest_word = max(len(_HEADERS[4]), *(len(w) for row in rows for w in row[4].split()))
+    others = sum(widest(c, [row[c] for row in rows]) for c in range(3))
+    locations: list[str] | None = None
+    for level in range(3):  # whole, then after the first ":", then after every ":" and "/"
+        broken = [_break(row[3], level) for row in rows]
+        if others + widest(3, broken) + longest_word + overhead <= width:
+            locations = broken
+            break
+    table = Table(title=title, title_justify="left", expand=False, show_lines=False)
+    for index, header in enumerate(_HEADERS):
+        table.add_column(header, no_wrap=locations is not None and index < 4, overflow="fold")
+    for f, row, location in zip(findings, rows, locations or [r[3] for r in rows], strict=True):
+        table.add_row(
+            Text(row[0], style=_STYLE[f.severity]),
+            Text(row[1]),
+            Text(row[2]),
+            Text(location, style="dim"),
+            Text(row[4]),
+        )
+    return table
+
+
+def _break(location: str, level: int) -> str:
+    """``location`` with line breaks after its separators: none, the first ``:`` (scope,
+    then path), or every ``:`` and ``/``; names themselves are never cut."""
+    if level == 0:
+        return location
+    if level == 1:
+        return location.replace(":", ":\n", 1)
+    return location.replace(":", ":\n").replace("/", "/\n")

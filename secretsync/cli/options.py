@@ -74,10 +74,15 @@ def check_environment(name: str, known: Iterable[str]) -> str:
     return name
 
 
-def add_source(parser: argparse.ArgumentParser) -> None:
+def add_source(parser: argparse.ArgumentParser, *, esc: bool = False) -> None:
+    """``--source``; ``esc=True`` adds ``esc:ENV`` (push reads ESC as the source of truth)."""
+    extra = "|esc:ENV" if esc else ""
+    where = "; esc:ENV reads deploy environment ENV's ESC environment" if esc else ""
     parser.add_argument(
         "--source",
         default=None,
-        metavar="env|json:FILE|json:-",
-        help="where values come from (default: $SECRETSYNC_SECRETS_JSON if set, else env)",
+        metavar=f"env|json:FILE|json:-{extra}",
+        help="where values come from (default: $SECRETSYNC_SECRETS_JSON if set, else env"
+        + where
+        + ")",
     )

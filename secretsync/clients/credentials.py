@@ -18,9 +18,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-import keyring
-import keyring.errors
-
 from secretsync.errors import ConfigError, CredentialsError
 
 __all__ = [
@@ -87,6 +84,9 @@ def _token(acct: Account, environ: Mapping[str, str]) -> str:
         if value:
             return _checked_token(value, f"${name}")
     names = " or ".join(acct.env_vars)
+    import keyring  # only when the environment has no token: ~0.1 s of every start-up
+    import keyring.errors
+
     try:
         stored = keyring.get_password(KEYRING_SERVICE, acct.user)
     except keyring.errors.NoKeyringError:
@@ -130,6 +130,9 @@ def _checked_token(token: str, origin: str) -> str:
 
 def store_token(acct: Account, token: str) -> None:
     """Keep ``token`` in the keyring; ``ConfigError`` when there is no usable keyring."""
+    import keyring
+    import keyring.errors
+
     try:
         keyring.set_password(KEYRING_SERVICE, acct.user, token)
     except keyring.errors.KeyringError as exc:
@@ -139,6 +142,9 @@ def store_token(acct: Account, token: str) -> None:
 def delete_token(acct: Account) -> bool | None:
     """Remove the stored token: ``True`` when one was removed, ``False`` when none was
     stored, ``None`` when the system has no keyring at all (so none can be stored)."""
+    import keyring
+    import keyring.errors
+
     try:
         if keyring.get_password(KEYRING_SERVICE, acct.user) is None:
             return False
@@ -153,6 +159,8 @@ def delete_token(acct: Account) -> bool | None:
 
 
 def _no_keyring(acct: Account, exc: Exception) -> ConfigError:
+    import keyring.errors
+
     names = " or ".join(acct.env_vars)
     if isinstance(exc, keyring.errors.NoKeyringError):
         return ConfigError(

@@ -8,7 +8,6 @@ from pathlib import Path
 
 from secretsync.errors import ConfigError
 from secretsync.map.model import SecretMap
-from secretsync.map.validation import check_map
 
 __all__ = [
     "DEFAULT_MAP",
@@ -81,4 +80,7 @@ def read_map_bytes(path: Path, shown: Path | str | None = None) -> bytes:
 
 def parse_map(text: str, path: Path | str = "secret_map.yaml") -> SecretMap:
     """Validate map text; ``path`` is used for positions and kept on the result."""
+    # Imported here: pydantic and the rules cost a start-up that a cached map skips.
+    from secretsync.map.validation import check_map
+
     return check_map(text, Path(path))

@@ -106,7 +106,7 @@ def load_settings(
         settings_cls = _import_class(env[CLASS_ENV].strip())
     environment = environment or _environment_from(env, settings_cls)
     if settings_cls is None:
-        from secretsync.runtime.map_cache import load_map_cached
+        from secretsync.map.cache import load_map_cached
 
         where = Path(map_path) if map_path is not None else _find_map(env)
         smap = load_map_cached(where, env)

@@ -23,7 +23,12 @@ from pydantic.fields import FieldInfo
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource
 
 from secretsync.errors import ConfigError, CredentialsError
-from secretsync.runtime.fields import field_aliases, secretsync_meta, unfilled_fields
+from secretsync.runtime.fields import (
+    field_aliases,
+    note_esc_skipped,
+    secretsync_meta,
+    unfilled_fields,
+)
 
 if TYPE_CHECKING:
     import httpx
@@ -101,9 +106,13 @@ class EscSettingsSource(PydanticBaseSettingsSource):
             return {}
         ref = self.target()
         if ref is None:
+            known = ", ".join(getattr(self.settings_cls, "secretsync_esc", {})) or "none"
+            note_esc_skipped(f"SECRETSYNC_ENVIRONMENT is not set (the map's: {known})")
             return {}
         values = self._values(ref)
         if values is None:
+            login = " or `secretsync login pulumi`" if self.keyring_token else ""
+            note_esc_skipped(f"no Pulumi token ({TOKEN_ENV}{login})")
             return {}
         exported = values.get("environmentVariables")
         exported = exported if isinstance(exported, dict) else {}

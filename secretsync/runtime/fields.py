@@ -7,13 +7,21 @@ these helpers, so none of them needs another.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from contextvars import ContextVar
 from typing import Any
 
 from pydantic import AliasChoices
 from pydantic.fields import FieldInfo
 from pydantic_settings import PydanticBaseSettingsSource
 
-__all__ = ["declared_aliases", "field_aliases", "secretsync_meta", "unfilled_fields"]
+__all__ = [
+    "ESC_SKIPPED",
+    "declared_aliases",
+    "field_aliases",
+    "note_esc_skipped",
+    "secretsync_meta",
+    "unfilled_fields",
+]
 
 
 def declared_aliases(info: FieldInfo) -> list[str]:
@@ -46,3 +54,14 @@ def unfilled_fields(source: PydanticBaseSettingsSource) -> list[tuple[str, Field
         for name, info in source.settings_cls.model_fields.items()
         if name not in state and not any(a in state for a in field_aliases(info, name))
     ]
+
+
+# Why the ESC source read nothing during the current load (no deploy environment named, no
+# token): a missing field's error must say so, or a newcomer hunts for a value that was
+# never looked for. A context variable: two threads may load settings at once.
+ESC_SKIPPED: ContextVar[str | None] = ContextVar("secretsync_esc_skipped", default=None)
+
+
+def note_esc_skipped(reason: str) -> None:
+    """Record, for the load in progress, why ESC was not read (``reason`` names no value)."""
+    ESC_SKIPPED.set(reason)

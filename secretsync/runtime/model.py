@@ -27,7 +27,12 @@ from pydantic import (
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from secretsync.errors import ConfigError, SettingsError
-from secretsync.runtime.fields import declared_aliases, field_aliases, secretsync_meta
+from secretsync.runtime.fields import (
+    ESC_SKIPPED,
+    declared_aliases,
+    field_aliases,
+    secretsync_meta,
+)
 
 if TYPE_CHECKING:
     from secretsync.map.model import Secret, SecretMap
@@ -170,10 +175,13 @@ class SecretSyncSettings(BaseSettings):
     secretsync_keyring_service: ClassVar[str] = "secretsync-settings"
 
     def __init__(self, **values: Any) -> None:
+        token = ESC_SKIPPED.set(None)
         try:
             super().__init__(**values)
         except ValidationError as exc:
-            raise settings_error(exc, type(self)) from None
+            raise settings_error(exc, type(self), ESC_SKIPPED.get()) from None
+        finally:
+            ESC_SKIPPED.reset(token)
 
     @classmethod
     def settings_customise_sources(
@@ -209,7 +217,9 @@ _SET = _Set()
 # --------------------------------------------------------------------------- errors
 
 
-def settings_error(exc: ValidationError, cls: type[BaseSettings]) -> SettingsError:
+def settings_error(
+    exc: ValidationError, cls: type[BaseSettings], esc_skipped: str | None = None
+) -> SettingsError:
     """One error naming every bad field and why, from a pydantic ValidationError."""
     from secretsync.masking import Redactor
 
@@ -239,7 +249,9 @@ def settings_error(exc: ValidationError, cls: type[BaseSettings]) -> SettingsErr
             reason = inputs.redact(str(err["msg"]))
         problems.setdefault(name, reason)
     return SettingsError(
-        problems, hint="set each variable (or the ESC environment, keyring, .env); see the map"
+        problems,
+        hint="set each variable (or the ESC environment, keyring, .env); see the map",
+        note=f"ESC was not read: {esc_skipped}" if esc_skipped else None,
     )
 
 

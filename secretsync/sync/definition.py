@@ -22,9 +22,11 @@ from __future__ import annotations
 
 import base64
 import binascii
+import gc
 import io
 import re
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from itertools import islice
@@ -46,8 +48,45 @@ SECRET_FN = "fn::secret"
 BASE64_FN = "fn::fromBase64"
 _WIDTH = 1 << 30  # never fold a long value over lines
 _STR, _MAP, _NULL = (f"tag:yaml.org,2002:{t}" for t in ("str", "map", "null"))
-_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_BaseLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _Dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+_IMPLICIT = yaml.SafeLoader.yaml_implicit_resolvers
+
+
+class _Loader(_BaseLoader):  # type: ignore[valid-type,misc]
+    """The safe loader with its tag resolution inlined: the same tags (the same table, the
+    same first match), without the path-resolver bookkeeping a safe loader never uses,
+    which libyaml's composer calls for every node of a thousand-secret definition."""
+
+    def descend_resolver(self, current_node: Any, current_index: Any) -> None:
+        pass
+
+    def ascend_resolver(self) -> None:
+        pass
+
+    def resolve(self, kind: Any, value: Any, implicit: Any) -> str:
+        if kind is yaml.ScalarNode:
+            if implicit[0]:
+                for tag, pattern in _IMPLICIT.get(value[:1] if value else "", ()):
+                    if pattern.match(value):
+                        return str(tag)
+            return _STR
+        return _MAP if kind is yaml.MappingNode else "tag:yaml.org,2002:seq"
+
+
+@contextmanager
+def _no_collection() -> Iterator[None]:
+    """Tens of thousands of new nodes, none cyclic garbage: the collector would only re-walk
+    the heap meanwhile (a third of a parse's time)."""
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if collecting:
+            gc.enable()
+
+
 _HASH = re.compile("#")
 
 
@@ -247,7 +286,8 @@ class _NodeTree:
     """A document as a libyaml node graph: scalars keep their text and style; no comments."""
 
     def __init__(self, text: str) -> None:
-        loaded = yaml.compose(text, Loader=_Loader)
+        with _no_collection():
+            loaded = yaml.compose(text, Loader=_Loader)
         self.root: Any = yaml.MappingNode(_MAP, []) if loaded is None else loaded
         self._indexes: dict[int, _Index] = {}
         self._dirty: dict[int, _Index] = {}  # indexes holding tombstones
@@ -357,7 +397,8 @@ class _NodeTree:
         for index in self._dirty.values():
             index.compact()
         self._dirty.clear()
-        text: str = yaml.serialize(self.root, Dumper=_Dumper, allow_unicode=True, width=_WIDTH)
+        with _no_collection():
+            text: str = yaml.serialize(self.root, Dumper=_Dumper, allow_unicode=True, width=_WIDTH)
         return text
 
 
@@ -474,6 +515,26 @@ class EscDefinition:
             return base64.b64decode(encoded, validate=True).decode("utf-8")
         except (binascii.Error, UnicodeDecodeError):
             return None
+
+    def literal_value(self, path: str) -> tuple[str | None, str | None]:
+        """What ESC gives for ``path`` when it needs no other value: ``(value, None)``.
+
+        ``fn::secret`` literals are taken as written (ESC never unescapes them), sync's
+        Base64 form decoded, and a plain string read as ESC reads it (``$$`` is ``$``).
+        ``(None, why)`` when it holds something else ("an interpolation of other values",
+        "a number"...); ``(None, None)`` when the path is absent.
+        """
+        node = self._at(path)
+        if node is None:
+            return None, None
+        value = self.secret_value(path)
+        if value is None:
+            return None, self.unreadable(path)
+        if self._tree.is_map(node) or "$" not in value:
+            return value, None
+        if "${" in value.replace("$$", ""):
+            return None, "an interpolation of other values"
+        return value.replace("$$", "$"), None
 
     def is_canonical(self, path: str, value: str) -> bool:
         """True when ``path`` holds ``value`` in exactly the encoding sync would write."""

@@ -13,11 +13,16 @@ rate limits) may have landed anyway. GitHub never shows a value back, so push li
 scope's secrets before writing and, after such a failure, reads the secret once more:
 created since, or ``updated_at`` moved on, counts as written (another writer changing the
 same secret at that moment would look the same; GitHub offers no way to tell).
+
+``dry_run`` stops after those reads: each secret is reported as what it would get (created
+or updated, from where), and nothing is written. The caller may pass its own report and a
+``written`` callback: progress per secret, and, when the run is interrupted (Ctrl-C), the
+report still says what was written and which write was in flight.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING
@@ -40,7 +45,25 @@ if TYPE_CHECKING:
     from secretsync.clients.github import Visibility
     from secretsync.map.model import Secret, SecretMap
 
-__all__ = ["PushReport", "push_secrets", "select_secrets"]
+__all__ = ["PlannedWrite", "PushReport", "push_secrets", "select_secrets"]
+
+
+@dataclass(frozen=True)
+class PlannedWrite:
+    """What a dry run says one secret would get; names and places only."""
+
+    secret: str
+    action: str  # "create" or "update"
+    scope: str
+    origin: str  # where the value was read: the source, or an ESC environment and path
+
+    def as_json(self) -> dict[str, str]:
+        return {
+            "secret": self.secret,
+            "action": self.action,
+            "scope": self.scope,
+            "from": self.origin,
+        }
 
 
 @dataclass
@@ -53,6 +76,10 @@ class PushReport:
     scopes: dict[str, str] = field(default_factory=dict)  # name -> scope description
     failed: str | None = None  # the secret whose write failed; the run stopped there
     error: SecretSyncError | None = field(default=None, repr=False)
+    unreadable: dict[str, str] = field(default_factory=dict)  # name -> why (ESC source)
+    dry_run: bool = False
+    planned: list[PlannedWrite] = field(default_factory=list)  # what a dry run would do
+    in_flight: str | None = None  # the write under way when the run was interrupted
 
     def as_json(self) -> dict[str, object]:
         return {
@@ -63,6 +90,10 @@ class PushReport:
             "scopes": self.scopes,
             "failed": self.failed,
             "error": self.error.message if self.error else None,
+            "unreadable": self.unreadable,
+            "dry_run": self.dry_run,
+            "planned": [write.as_json() for write in self.planned],
+            "in_flight": self.in_flight,
         }
 
 
@@ -90,20 +121,27 @@ async def push_secrets(
     source: SourceValues,
     *,
     allow_placeholders: bool = False,
+    dry_run: bool = False,
+    report: PushReport | None = None,
+    written: Callable[[str, bool], None] | None = None,
 ) -> PushReport:
     """Put every selected secret that has a value; refuse all if any value is unusable.
 
     Repository ids and public keys are resolved first, so a wrong repository name or an
     unreadable scope raises before the first write. A write that fails afterwards is
     recorded on the report (``failed``, ``error``) and nothing after it is attempted.
+    ``written(name, created)`` is called after each write.
     """
-    report = PushReport()
+    report = report if report is not None else PushReport()
+    report.dry_run = dry_run
     todo: list[tuple[Secret, str]] = []
     refusals: list[str] = []
     for secret in secrets:
         value = source.get(secret.name)
         if value is None:
             report.missing.append(secret.name)
+            if secret.name in source.problems:
+                report.unreadable[secret.name] = source.problems[secret.name]
             continue
         problem = None if allow_placeholders else judge(secret, value)
         if problem is not None:
@@ -116,8 +154,16 @@ async def push_secrets(
         )
     writes = await _resolve(gh, smap, todo)
     before = await _updated_times(gh, writes)
+    if dry_run:
+        for write in writes:
+            exists = f"{write.scope.key}:{write.secret.name.upper()}" in before
+            origin = source.locations.get(write.secret.name, source.origin)
+            action = "update" if exists else "create"
+            report.planned.append(PlannedWrite(write.secret.name, action, str(write.scope), origin))
+        return report
     for write in writes:
         try:
+            report.in_flight = write.secret.name
             created = await gh.put_secret(
                 write.scope,
                 write.secret.name,
@@ -129,13 +175,18 @@ async def push_secrets(
             found = await _landed(gh, write, before)
             if found is None:
                 report.failed, report.error = write.secret.name, exc
+                report.in_flight = None
                 return report
             created = found
         except SecretSyncError as exc:
             report.failed, report.error = write.secret.name, exc
+            report.in_flight = None
             return report
+        report.in_flight = None
         (report.created if created else report.updated).append(write.secret.name)
         report.scopes[write.secret.name] = str(write.scope)
+        if written is not None:
+            written(write.secret.name, created)
     return report
 
 

@@ -4,6 +4,12 @@ Three shapes, one result: the process environment (names are GitHub secret names
 object in a file or on stdin (exactly what ``${{ toJSON(secrets) }}`` gives inside GitHub
 Actions), or the same JSON in ``$SECRETSYNC_SECRETS_JSON``. A bad source fails with one line
 that names where (``file:line:col``) and which key, never a value.
+
+``push`` also reads a deploy environment's ESC environment (``esc:ENV``,
+:func:`load_esc_source`): one decrypted read, each mapped secret taken at its ESC path
+exactly as ESC would give it when it needs no other value (an ``fn::secret`` as written,
+sync's Base64 form decoded, a plain string with ``$$`` read as ``$``); a path that is
+absent, or holds an interpolation, a number or another shape, is a problem by name.
 """
 
 from __future__ import annotations
@@ -12,18 +18,26 @@ import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from secretsync.errors import SourceError
 
+if TYPE_CHECKING:
+    from secretsync.clients import EscClient
+    from secretsync.map.model import Secret, SecretMap
+
 __all__ = [
+    "ESC_PREFIX",
     "JSON_ENV_VAR",
     "JSON_MAX_BYTES",
     "ORG_SECRET_LIMIT",
     "OWN_CREDENTIALS",
     "SourceValues",
+    "load_esc_source",
     "load_source",
 ]
+
+ESC_PREFIX = "esc:"
 
 JSON_ENV_VAR = "SECRETSYNC_SECRETS_JSON"
 # The most ``toJSON(secrets)`` can hold: 1,200 secrets (1,000 organization, 100 repository,
@@ -49,6 +63,8 @@ class SourceValues:
     origin: str
     from_actions: bool = False
     withheld: frozenset[str] = frozenset()  # set in the environment, but our credentials
+    locations: Mapping[str, str] = field(default_factory=dict)  # name -> where it was read
+    problems: Mapping[str, str] = field(default_factory=dict)  # name -> why it has no value
 
     def __repr__(self) -> str:
         return f"SourceValues(origin={self.origin!r}, names={len(self.values)})"
@@ -190,3 +206,37 @@ def _json_type(value: object) -> str:
     if isinstance(value, dict):
         return "an object"
     return "a string"
+
+
+async def load_esc_source(
+    esc: EscClient, smap: SecretMap, environment: str, secrets: Iterable[Secret]
+) -> SourceValues:
+    """The values of ``secrets`` in deploy environment ``environment``'s ESC environment.
+
+    One decrypted read. Values ESC would compute from others (an interpolation) or that
+    are not strings are not guessed at: they are listed in ``problems``, as absent paths are.
+    """
+    from secretsync.sync.definition import EscDefinition
+
+    env_name = smap.environments[environment].esc_env
+    current = await esc.get_definition(smap.esc_org, smap.esc_project, env_name, decrypt=True)
+    definition = EscDefinition.parse(current.yaml)
+    ref = smap.esc_ref(environment)
+    values: dict[str, str] = {}
+    locations: dict[str, str] = {}
+    problems: dict[str, str] = {}
+    for secret in secrets:
+        value, why = definition.literal_value(secret.esc_path)
+        if value is None:
+            problems[secret.name] = (
+                f"{secret.esc_path} is not in ESC environment {ref} (values it imports "
+                "are not read)"
+                if why is None
+                else f"{secret.esc_path} in ESC environment {ref} holds {why}"
+            )
+            continue
+        values[secret.name] = value
+        locations[secret.name] = f"ESC {ref} at {secret.esc_path}"
+    return SourceValues(
+        values=values, origin=f"ESC environment {ref}", locations=locations, problems=problems
+    )

@@ -224,27 +224,27 @@ def _judge(
 ) -> tuple[Outcome, float | None]:
     """Sort one answer. Details name statuses and documented error codes, never the body."""
     status = response.status_code
-    answer = f"{check.method} {_path_only(check.path)} answered {status}"
+    answer = f"{check.method} {_path_only(check.path)}: {status}"
     if check.rejected_errors and status == 200:
         return _judge_slack(check, response, answer), None
     if status in check.live:
         note = dict(check.live_notes).get(status)
-        return Outcome(Status.LIVE, f"{answer}: {note}" if note else answer), None
+        return Outcome(Status.LIVE, f"{answer} ({note})" if note else answer), None
     if status in check.rejected:
-        return Outcome(Status.REJECTED, f"{answer}: the credential does not authenticate"), None
+        return Outcome(Status.REJECTED, f"{answer} (does not authenticate)"), None
     if 300 <= status < 400:
-        return Outcome(Status.UNKNOWN, f"{answer}, a redirect: not followed"), None
+        return Outcome(Status.UNKNOWN, f"{answer} (a redirect, not followed)"), None
     delay = rate_limit_delay(response, time.time(), default=5.0)
     if delay is not None:
-        outcome = Outcome(Status.UNKNOWN, f"{answer}: rate limited (asked to wait {delay:.0f} s)")
+        outcome = Outcome(Status.UNKNOWN, f"{answer} (rate limited: asked to wait {delay:.0f} s)")
         return outcome, (delay if delay <= MAX_RATE_LIMIT_WAIT else None)
     if status >= 500:
         after = _retry_after(response)
-        outcome = Outcome(Status.UNKNOWN, f"{answer}: the provider failed")
+        outcome = Outcome(Status.UNKNOWN, f"{answer} (the provider failed)")
         if after is not None and after > MAX_RATE_LIMIT_WAIT:
             return outcome, None  # it asked for longer than verify waits
         return outcome, (-after if after else -1.0)
-    return Outcome(Status.UNKNOWN, f"{answer}, which does not say whether it works"), None
+    return Outcome(Status.UNKNOWN, f"{answer} (says nothing about the credential)"), None
 
 
 def _retry_after(response: httpx.Response) -> float | None:
@@ -266,15 +266,15 @@ def _judge_slack(check: Check, response: httpx.Response, answer: str) -> Outcome
     except ValueError:
         doc = None
     if not isinstance(doc, dict) or not isinstance(doc.get("ok"), bool):
-        return Outcome(Status.UNKNOWN, f"{answer} without the documented ok field")
+        return Outcome(Status.UNKNOWN, f"{answer} (without the documented ok field)")
     if doc["ok"]:
-        return Outcome(Status.LIVE, f"{answer}, ok")
+        return Outcome(Status.LIVE, f"{answer}, ok: true")
     error = doc.get("error")
     if isinstance(error, str) and error in check.rejected_errors:
         return Outcome(Status.REJECTED, f"{answer}, ok: false ({error})")
     # Any other code may be arbitrary text: never shown.
     return Outcome(
-        Status.UNKNOWN, f"{answer}, ok: false with an error that does not say the token is bad"
+        Status.UNKNOWN, f"{answer}, ok: false (an error that says nothing about the token)"
     )
 
 

@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from rich import box
 from rich.console import RenderableType
 from rich.table import Table
 from rich.text import Text
@@ -82,7 +83,13 @@ class VerifyReport:
         return "\n".join([*lines, self.summary_line()]) + "\n"
 
     def rich(self) -> RenderableType:
-        table = Table(title=self.summary_line(), title_justify="left", expand=False)
+        table = Table(
+            title=self.summary_line(),
+            title_justify="left",
+            box=box.SIMPLE_HEAD,
+            pad_edge=False,
+            collapse_padding=True,
+        )
         for column in ("status", "secret", "environment", "provider", "detail"):
             table.add_column(column, no_wrap=column != "detail")
         for r in self._sorted():

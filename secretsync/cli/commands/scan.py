@@ -105,7 +105,7 @@ def run(args: argparse.Namespace, app: App) -> int:
     displayed = [replace(f, path=shown[f.path]) if f.path in shown else f for f in findings]
     if args.format == "table" and app.interactive and args.output is None:
         if findings:
-            app.out.print(_rich_table(displayed))
+            app.out.print(_rich_table(displayed, app.out.width))
     else:
         chosen = findings if args.format == "sarif" else displayed
         text = render(args.format, chosen, cwd=app.cwd)
@@ -194,18 +194,19 @@ def render(fmt: str, findings: list[Finding], *, cwd: Path) -> str:
     )
 
 
-def _rich_table(findings: list[Finding]) -> Any:
-    from rich.table import Table
-    from rich.text import Text
+def _rich_table(findings: list[Finding], width: int) -> Any:
+    from secretsync.cli.tables import Column, fitted_table
 
-    table = Table(title="secretsync scan", title_justify="left")
-    for column in ("location", "rule", "key", "kind", "message"):
-        table.add_column(column, overflow="fold")
-    for f in findings:
-        # Text cells: a path or key may hold `[...]`, which a str cell parses as markup.
-        cells = (f"{f.path}:{f.line}:{f.column}", f.rule, f.key, f.kind, f.message)
-        table.add_row(*(Text(cell) for cell in cells))
-    return table
+    columns = (
+        Column("location", whole=True),
+        Column("rule", whole=True),
+        Column("key", whole=True),
+        Column("kind", whole=True),
+        Column("message"),
+    )
+    # Cells become rich Text there: a path or key may hold `[...]`, which is not markup.
+    rows = [(f"{f.path}:{f.line}:{f.column}", f.rule, f.key, f.kind, f.message) for f in findings]
+    return fitted_table("secretsync scan", columns, rows, width)
 
 
 def _markdown(findings: list[Finding]) -> str:

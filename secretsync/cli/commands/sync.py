@@ -240,9 +240,10 @@ def _error(app: App, line: str) -> None:
 
 async def _sync(job: Job, app: App) -> list[EnvResult]:
     async with esc_client(app) as esc:  # no Pulumi token: fail before asking GitHub
-        await resolve_shard(job, app)
-        times = await read_github_times(job, app)
+        await resolve_shard(job, app)  # which secrets are this shard's: before any plan
         with _progress(app, job.environments) as notify:
+            # GitHub is asked while the environments are read: one round trip, not two.
+            times = read_github_times(job, app)
             return await sync_environments(
                 esc, job.smap, job.environments, job.source, times, job.options, notify
             )

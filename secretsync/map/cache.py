@@ -1,4 +1,4 @@
-"""The validated map, cached as JSON, so a service's start-up skips YAML and validation.
+"""The validated map, cached as JSON, so a start-up (a service's, the CLI's) skips validation.
 
 Services load settings at every process start; parsing and validating the map costs more
 than the rest of the settings together. The cache key is a digest of the map's bytes and
@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from secretsync._version import __version__
-from secretsync.map.load import load_map, read_map_bytes
+from secretsync.map.load import read_map_bytes
 from secretsync.map.model import Environment, GithubTarget, Secret, SecretMap
 
 __all__ = ["CACHE_ENV", "cache_dir", "load_map_cached"]
@@ -37,21 +37,45 @@ def cache_dir(environ: Mapping[str, str]) -> Path | None:
     return home / "secretsync" / "maps"
 
 
-def load_map_cached(path: Path, environ: Mapping[str, str]) -> SecretMap:
-    """``load_map(path)``, answered from the cache when the map has not changed."""
+# The fields _store and _decode know. A model that grew a field (a new map key) is read
+# from the map itself until this module learns it: a cache must never drop a setting.
+_KNOWN = (
+    ("path", "github_org", "esc_org", "esc_project", "environments", "categories",
+     "default_max_age_days", "secrets"),
+    ("name", "category", "type", "format", "description", "owner", "environments", "required",
+     "max_age_days", "env_var", "field", "esc_path", "github", "line"),
+    ("name", "esc_env", "line"),
+)  # fmt: skip
+
+
+def _schema_known() -> bool:
+    from dataclasses import fields
+
+    found = tuple(tuple(f.name for f in fields(cls)) for cls in (SecretMap, Secret, Environment))
+    return found == _KNOWN
+
+
+def load_map_cached(
+    path: Path, environ: Mapping[str, str], *, display: Path | None = None
+) -> SecretMap:
+    """``load_map(path, display=display)``, answered from the cache when the map has not
+    changed (the same bytes, the same secretsync version)."""
+    from secretsync.map import load as map_load
+
     folder = cache_dir(environ)
-    raw = read_map_bytes(path)  # ConfigError for a missing, unreadable or huge file
-    if folder is None:
-        return load_map(path)
+    # ConfigError for a missing, unreadable or huge file, named as the user wrote it.
+    raw = read_map_bytes(path, display)
+    if folder is None or not _schema_known():
+        return map_load.load_map(path, display=display)
     import hashlib
 
     digest = hashlib.blake2b(raw + __version__.encode(), digest_size=16).hexdigest()
     entry = folder / f"{digest}.json"
     try:
-        return _decode(json.loads(entry.read_text(encoding="utf-8")), path)
+        return _decode(json.loads(entry.read_text(encoding="utf-8")), display or path)
     except (OSError, ValueError, KeyError, TypeError):
         pass
-    smap = load_map(path)  # raises MapError: an invalid map is never cached
+    smap = map_load.load_map(path, display=display)  # MapError: an invalid map is never kept
     _store(entry, smap)
     return smap
 
