@@ -41,7 +41,7 @@ def cache_dir(environ: Mapping[str, str]) -> Path | None:
 # from the map itself until this module learns it: a cache must never drop a setting.
 _KNOWN = (
     ("path", "github_org", "esc_org", "esc_project", "environments", "categories",
-     "default_max_age_days", "secrets"),
+     "default_max_age_days", "secrets", "sync_repositories"),
     ("name", "category", "type", "format", "description", "owner", "environments", "required",
      "max_age_days", "env_var", "field", "esc_path", "github", "line"),
     ("name", "esc_env", "line"),
