@@ -5,7 +5,7 @@ request log, so a test can inspect and steer the emulator without disturbing wha
 measures.
 
     GET    /_emulator/state      everything held, GitHub values in plain text
-    POST   /_emulator/reset      empty state (faults and clock stay)
+    POST   /_emulator/reset      empty state (faults and clock stay), then what --seed made
     GET    /_emulator/requests   the API request log: method, path, query, status, fault
     DELETE /_emulator/requests   clear it
     GET|PUT /_emulator/clock     {"now": "2026-01-01T00:00:00Z"} freezes; {"now": null} is real time

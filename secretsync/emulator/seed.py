@@ -24,6 +24,7 @@ __all__ = ["Seeded", "seed_from_map"]
 class Seeded:
     """What a map seeded: names as the services spell them, in map order."""
 
+    smap: SecretMap = field(repr=False)
     github_org: str
     repositories: list[str] = field(default_factory=list)  # owner/name
     environments: list[str] = field(default_factory=list)  # owner/name:environment
@@ -55,8 +56,8 @@ def seed_from_map(emulator: Emulator, smap: SecretMap | Path | str) -> Seeded:
 
         smap = load_map(Path(smap))
     org = smap.github_org
-    seeded = Seeded(org)
-    emulator.github.store.org_id(org)
+    seeded = Seeded(smap, org)
+    emulator.add_organization(org)
     for secret in smap.secrets.values():
         target = secret.github
         if target.scope in ("repo", "env") and target.repo:
