@@ -256,6 +256,13 @@ class Emulator:
         with self._lock:
             self._log.clear()
 
+    def workflow_secrets(self, repository: str) -> dict[str, Any]:
+        """The secret names a workflow in ``OWNER/NAME`` would get, by GitHub's rule."""
+        from secretsync.emulator.workflow_view import workflow_secrets
+
+        with self._lock:
+            return workflow_secrets(self.github.store, repository)
+
     # -- seeding -----------------------------------------------------------------------
     def add_repository(self, owner: str, name: str) -> int:
         """Create a repository (idempotent) and return its id."""

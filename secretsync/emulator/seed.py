@@ -66,6 +66,8 @@ def seed_from_map(emulator: Emulator, smap: SecretMap | Path | str) -> Seeded:
                 _add(seeded.environments, f"{org}/{target.repo}:{target.environment}")
         for repo in target.repositories:
             _add(seeded.repositories, repo if "/" in repo else f"{org}/{repo}")
+    for repo in smap.sync_repositories:  # where the sync workflows run (issue 18)
+        _add(seeded.repositories, f"{org}/{repo}")
     for full_name in seeded.repositories:
         owner, repo = full_name.split("/", 1)
         emulator.add_repository(owner, repo)
