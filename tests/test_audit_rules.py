@@ -367,6 +367,7 @@ def test_every_rule_has_words_and_default_severity() -> None:
         "orphan-esc",
         "workflow-undefined",
         "unreachable",
+        "hidden-from-sync",
         "rejected-credential",
         "unverified-credential",
     ]

@@ -108,7 +108,8 @@ def test_demo_in_the_repository(monkeypatch: pytest.MonkeyPatch) -> None:
     done = re.search(r"Done in [0-9.]+ s: (\d+) commands and 2 settings loads, (\d+) API", out)
     assert done is not None, out
     assert int(done.group(1)) >= 8
-    assert int(done.group(2)) <= 60
+    # (+1 per audit since issue 18: the sync repository itself, for hidden-from-sync)
+    assert int(done.group(2)) <= 62
 
 
 def test_demo_outside_the_repository_uses_the_packaged_map(

@@ -82,6 +82,25 @@ def test_seeding_twice_keeps_what_is_there(tmp_path: Path) -> None:
     assert revisions["app-production"] == 2
 
 
+def test_reset_returns_to_the_seeded_start(tmp_path: Path) -> None:
+    emu = Emulator()
+    emu.seed_map(write_map(tmp_path, SCOPED_MAP))
+    start = emu.state()
+    emu.seed_github_secret("repos/acme/web/environments/production", "GONE", "v")
+    emu.add_repository("acme", "extra")
+    emu.seed_esc_environment("acme-esc", "default", "app-staging", "values:\n  a: 1\n")
+    with httpx.Client(transport=emu.transport(), base_url="https://api.github.com") as client:
+        assert client.post("/_emulator/reset").status_code == 204
+    after = emu.state()
+    assert after["github"]["secrets"] == []
+    names = [r["full_name"] for r in after["github"]["repositories"]]
+    assert names == [r["full_name"] for r in start["github"]["repositories"]]
+    assert {e["name"]: e["yaml"] for e in after["esc"]["environments"]} == {
+        "app-production": "",
+        "app-staging": "",
+    }
+
+
 def test_the_factory_serves_a_seeded_emulator(
     secretsync_emulator_factory: EmulatorFactory, tmp_path: Path
 ) -> None:

@@ -564,3 +564,52 @@ def _no_leftover_files(tmp_path: Path) -> Iterator[None]:
     yield
     stray = list(tmp_path.rglob("*.secretsync-tmp"))
     assert not stray, f"half-written output left behind: {stray}"
+
+
+def _sharded_world(world: World) -> None:
+    """The canary map with two sync repositories; GitHub holding every canary, visible to
+    all (so `shards --apply` rewrites each with its value)."""
+    map_file = world.root / "config" / "secret_map.yaml"
+    map_file.write_text(
+        map_file.read_text() + "sync:\n  repositories: [secrets-sync-1, secrets-sync-2]\n"
+    )
+    for repo in ("secrets-sync-1", "secrets-sync-2", "app"):
+        world.emulator.add_repository("acme", repo)
+    for name, value in world.canaries.values.items():
+        world.emulator.seed_github_secret("orgs/acme", name, value, visibility="all")
+
+
+def test_shards_on_good_days_and_bad(
+    world: World, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _sharded_world(world)
+    out = world.root / "out"
+    out.mkdir()
+    values = world.root / "values.json"
+    values.write_text(json.dumps(world.canaries.values))
+    world.inputs.append(values)
+    source = ["--source", f"json:{values}"]
+    world.run(["shards"])
+    world.run(["shards", "--format", "json", "-o", str(out / "shards.json")])
+    world.run(["audit", "--all", "--fail-on", "never", "--format", "json"])
+
+    # A service that echoes the request's values back in its refusal.
+    rule = Rule("PUT", "/actions/secrets/", answer(422, {"message": _echo(world)}), times=100)
+    for argv in (["shards", "--apply", *source], ["-v", "shards", "--apply", *source]):
+        world.run(argv, expect=1, transport=_failing_world(world, [rule]))
+    assert rule.hits
+    # A bug deep in the apply, with every canary in its message.
+    monkeypatch.setattr(
+        "secretsync.clients.github.PublicKey.seal", _raise_with(*world.canaries.values.values())
+    )
+    failed = world.run(["-v", "shards", "--apply", *source], expect=3)
+    assert "Traceback" in failed.err
+    monkeypatch.undo()
+
+    world.run(["shards", "--apply", *source, "--format", "json"])
+    assert all(s["visibility"] == "selected" for s in world.emulator.state()["github"]["secrets"])
+    for repo in ("secrets-sync-1", "secrets-sync-2"):
+        world.run(["plan", "--all", "--shard", repo, "--format", "json"], expect={0, 1})
+        world.run(["-v", "sync", "--all", "--shard", repo, "--prune"], expect={0, 1})
+    world.run(["audit", "--all", "--values", "env", "--fail-on", "never", "--format", "sarif"])
+    world.assert_all_clean(caplog)

@@ -258,3 +258,30 @@ def test_a_null_parent_is_not_in_the_way(smap: SecretMap) -> None:
     definition = EscDefinition.parse("values:\n  app:\n")
     plan = _plan(smap, definition, _source(OPENAI_API_KEY=OPENAI))
     assert plan.blocked == []
+
+
+def test_a_shard_plans_only_its_share_and_prunes_only_what_it_owns(smap: SecretMap) -> None:
+    """``sync --shard``: the other shard's paths are neither planned nor deleted; a path the
+    map dropped is deleted by the one shard that owns it, left alone by the other."""
+    source = _source(OPENAI_API_KEY=OPENAI, DB_PASSWORD=DB)
+    definition = _synced(smap, source)
+    definition.set_secret("app.ai.gone", "old")
+    definition.set_managed("app.ai.gone", ManagedEntry("GONE", "GONE", None, None))
+    plans = {
+        owner: build_plan(
+            "staging",
+            smap.esc_ref("staging"),
+            smap.secrets_for("staging"),
+            definition,
+            source,
+            None,
+            prune=True,
+            only=frozenset({mine}),
+            owns_dropped=lambda name, owner=owner: owner == "one",
+        )
+        for owner, mine in (("one", "OPENAI_API_KEY"), ("two", "DB_PASSWORD"))
+    }
+    one = {i.secret: i.action for i in plans["one"].items}
+    two = {i.secret: i.action for i in plans["two"].items}
+    assert one == {"OPENAI_API_KEY": Action.UNCHANGED, "GONE": Action.DELETE}
+    assert two == {"DB_PASSWORD": Action.UNCHANGED}

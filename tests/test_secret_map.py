@@ -260,7 +260,7 @@ def test_top_level_and_environment_rules() -> None:
     ]
     assert only("A_KEY: {category: ai}\n", "colour: red\n" + HEAD) == (
         "1:1: unknown key 'colour'; valid keys here: version, github, esc, environments, "
-        "categories, defaults, secrets"
+        "categories, defaults, sync, secrets"
     )
     assert only("A_KEY: {category: ai}\n", HEAD.replace("version: 1", "version: 2")) == (
         "1:10: unsupported map version; this secretsync reads version: 1"

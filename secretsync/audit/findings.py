@@ -164,6 +164,17 @@ RULES: dict[str, Rule] = {
             "Check the network, the API URL and the service status, then run the audit again.",
         ),
         Rule(
+            "hidden-from-sync",
+            E,
+            "No sync workflow can see this organization secret",
+            "A mapped organization secret is not available to any repository in "
+            "`sync.repositories`, or only past the first 100 organization secrets that "
+            "repository's workflow sees (sorted by name), so `${{ toJSON(secrets) }}` lacks "
+            "it and sync never gets its value.",
+            "Run `secretsync shards` to see the assignment, add a repository to "
+            "`sync.repositories` if every shard is full, then `secretsync shards --apply`.",
+        ),
+        Rule(
             "rejected-credential",
             E,
             "The provider rejects the credential",

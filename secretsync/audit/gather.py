@@ -20,9 +20,10 @@ from pathlib import Path
 
 from secretsync.audit.workflows import SecretReference, scan_workflows
 from secretsync.clients.esc import EscClient
-from secretsync.clients.github import GitHubClient, Scope, scope_of
+from secretsync.clients.github import GitHubClient, Scope, SecretMeta, scope_of
 from secretsync.errors import NotFoundError, ServiceError
 from secretsync.map.model import Secret, SecretMap
+from secretsync.shards import Arrangement, read_arrangement
 from secretsync.sync.definition import EscDefinition
 from secretsync.verify.status import VerifyResult
 
@@ -30,6 +31,7 @@ __all__ = [
     "EscState",
     "ScopeState",
     "Snapshot",
+    "SyncState",
     "gather_snapshot",
     "map_location",
     "repo_root",
@@ -58,6 +60,14 @@ class EscState:
 
 
 @dataclass(frozen=True)
+class SyncState:
+    """Who can see which organization secret (``shards``' reading), or why it is unknown."""
+
+    arrangement: Arrangement | None
+    error: str | None = None
+
+
+@dataclass(frozen=True)
 class Snapshot:
     """Everything the rules look at, read once; ``now`` is the audit's clock."""
 
@@ -69,6 +79,7 @@ class Snapshot:
     esc: Mapping[str, EscState]
     workflows: Sequence[SecretReference] = ()
     source: Mapping[str, str] | None = field(default=None, repr=False)
+    sync: SyncState | None = None  # None: the map names no sync repositories
     #: With ``audit --verify``: what each credential's provider answered (None: not asked).
     verifications: Sequence[VerifyResult] | None = None
 
@@ -152,9 +163,17 @@ async def gather_snapshot(
     """
     root = root or repo_root(smap.path)
     scopes = scopes_to_read(smap, environments)
-    scope_reads = [_read_scope(github, key, scope) for key, scope in scopes.items()]
+    # The organization's list pages serve both its scope and the sync arrangement: read once.
+    org_list = _OnceList(github, Scope.org(smap.github_org))
+    scope_reads = [
+        _read_scope(org_list if scope.kind == "org" else _OnceList(github, scope), key, scope)
+        for key, scope in scopes.items()
+    ]
     esc_reads = [_read_esc(esc, smap, env) for env in environments]
-    results = await asyncio.gather(*scope_reads, *esc_reads)
+    sync_read = _read_sync(github, smap, org_list)
+    results = await asyncio.gather(*scope_reads, *esc_reads, sync_read)
+    sync_state = results[-1]
+    results = results[:-1]
     github_states = {s.key: s for s in results[: len(scope_reads)] if isinstance(s, ScopeState)}
     esc_states = {s.environment: s for s in results[len(scope_reads) :] if isinstance(s, EscState)}
     return Snapshot(
@@ -166,12 +185,26 @@ async def gather_snapshot(
         esc=esc_states,
         workflows=tuple(scan_workflows(root)),
         source=source,
+        sync=sync_state if isinstance(sync_state, SyncState) else None,
     )
 
 
-async def _read_scope(github: GitHubClient, key: str, scope: Scope) -> ScopeState:
+class _OnceList:
+    """One scope's list pages, fetched on first use and shared by every reader after."""
+
+    def __init__(self, github: GitHubClient, scope: Scope) -> None:
+        self._github, self._scope = github, scope
+        self._task: asyncio.Task[list[SecretMeta]] | None = None
+
+    async def get(self) -> list[SecretMeta]:
+        if self._task is None:
+            self._task = asyncio.ensure_future(self._github.list_secrets(self._scope))
+        return await asyncio.shield(self._task)
+
+
+async def _read_scope(listing: _OnceList, key: str, scope: Scope) -> ScopeState:
     try:
-        metas = await github.list_secrets(scope)
+        metas = await listing.get()
     except NotFoundError:
         # GitHub answers 404 both for "no such repository" and "you may not see it":
         # neither says the secrets are absent, so the gate fails closed.
@@ -179,6 +212,19 @@ async def _read_scope(github: GitHubClient, key: str, scope: Scope) -> ScopeStat
     except ServiceError as exc:
         return ScopeState(key, None, error=exc.message)
     return ScopeState(key, {meta.name.upper(): _utc(meta.updated_at) for meta in metas})
+
+
+async def _read_sync(
+    github: GitHubClient, smap: SecretMap, org_list: _OnceList
+) -> SyncState | None:
+    """Visibility, selected repositories and the sync repositories, when the map names
+    them: ``hidden-from-sync`` needs exactly that, and no value."""
+    if not smap.sync_repositories:
+        return None
+    try:
+        return SyncState(await read_arrangement(github, smap, metas=await org_list.get()))
+    except ServiceError as exc:
+        return SyncState(None, error=exc.message)
 
 
 async def _read_esc(esc: EscClient, smap: SecretMap, environment: str) -> EscState:

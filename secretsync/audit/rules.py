@@ -19,6 +19,7 @@ from secretsync.errors import MapError
 from secretsync.map.model import Secret
 from secretsync.placeholders import Classification, Verdict
 from secretsync.placeholders.judgement import is_format_problem, judge
+from secretsync.shards import ORG_SECRET_LIMIT, plan_shards
 from secretsync.sync.definition import ManagedEntry
 from secretsync.timestamps import format_timestamp, parse_timestamp
 from secretsync.verify.status import Status
@@ -36,6 +37,7 @@ def evaluate(snapshot: Snapshot) -> list[Finding]:
         if state is not None and state.error is None:
             found.extend(_esc(snapshot, state))
     found.extend(_workflows(snapshot))
+    found.extend(_hidden_from_sync(snapshot))
     if snapshot.source is not None:
         found.extend(_source(snapshot, snapshot.source))
     found.extend(_verifications(snapshot))
@@ -77,6 +79,7 @@ def _unreachable(snap: Snapshot) -> Iterator[Finding]:
                 message=f"GitHub {key} could not be read: {scope.error}",
                 file=snap.map_file,
             )
+    yield from _sync_unreachable(snap)
     for environment in snap.environments:
         state = snap.esc.get(environment)
         if state is not None and state.error is not None:
@@ -90,6 +93,21 @@ def _unreachable(snap: Snapshot) -> Iterator[Finding]:
                 file=snap.map_file,
                 line=snap.smap.environments[environment].line,
             )
+
+
+def _sync_unreachable(snap: Snapshot) -> Iterator[Finding]:
+    if snap.sync is None or snap.sync.error is None:
+        return
+    yield Finding.of(
+        "unreachable",
+        secret=None,
+        environment=None,
+        system=System.GITHUB,
+        location=f"github:org/{snap.smap.github_org}:sync",
+        message="GitHub could not be read to tell which sync workflow sees which "
+        f"organization secret: {snap.sync.error}",
+        file=snap.map_file,
+    )
 
 
 def _about(
@@ -278,6 +296,51 @@ def _workflows(snap: Snapshot) -> Iterator[Finding]:
                 line=ref.line,
                 column=ref.column,
             )
+
+
+def _hidden_from_sync(snap: Snapshot) -> Iterator[Finding]:
+    """hidden-from-sync: mapped organization secrets no sync workflow gets, by GitHub's
+    first-100 rule over the metadata (a secret absent from GitHub is missing-github's)."""
+    arrangement = snap.sync.arrangement if snap.sync is not None else None
+    if arrangement is None:
+        return
+    repos = snap.smap.sync_repositories
+    views = {repo: arrangement.view(repo) for repo in repos}
+    shards = plan_shards(snap.smap, arrangement)
+    for secret in snap.audited():
+        name = secret.name.upper()
+        if secret.github.scope != "org" or name not in arrangement.secrets:
+            continue
+        if any(v is not None and name in v.seen for v in views.values()):
+            continue
+        reasons = []
+        for repo, view in views.items():
+            if view is None:
+                reasons.append(f"{repo} does not exist (or the token cannot see it)")
+            elif name in view.past_limit:
+                position = view.available.index(name) + 1
+                reasons.append(
+                    f"{repo} has it past its first {ORG_SECRET_LIMIT} organization secrets "
+                    f"(number {position} of {len(view.available)}, sorted by name)"
+                )
+            else:
+                reasons.append(f"it is not available to {repo}")
+        home = shards.shard_of(name)
+        needed = (
+            f"{home} would have to see it: run `secretsync shards --apply`"
+            if home is not None and shards.seen[home] <= shards.limit
+            else "every sync repository is full: add one to sync.repositories, then run "
+            "`secretsync shards --apply`"
+        )
+        yield _about(
+            snap,
+            "hidden-from-sync",
+            secret,
+            environment=None,
+            system=System.GITHUB,
+            location=f"github:org/{snap.smap.github_org}:{secret.name}",
+            message=f"no sync workflow can see it: {'; '.join(reasons)}; {needed}",
+        )
 
 
 def _source(snap: Snapshot, source: Mapping[str, str]) -> Iterator[Finding]:

@@ -31,6 +31,7 @@ COMMANDS: dict[str, str] = {
     "codegen": "generate a typed settings module from the map",
     "login": "store a GitHub or Pulumi token in the OS keyring",
     "logout": "remove a stored token",
+    "shards": "assign organization secrets to the sync repositories (at most 100 each)",
     "emulator": "serve the local GitHub + ESC API",
     "demo": "the whole cycle against an in-process emulator",
     "verify": "ask each credential's provider whether it still authenticates",

@@ -15,7 +15,14 @@ import httpx
 
 from secretsync.clients import credentials
 from secretsync.clients.esc import Definition, Diagnostic, EnvironmentRef, EscClient, Revision
-from secretsync.clients.github import GitHubClient, PublicKey, Scope, SecretMeta, scope_of
+from secretsync.clients.github import (
+    GitHubClient,
+    PublicKey,
+    RepositoryRef,
+    Scope,
+    SecretMeta,
+    scope_of,
+)
 from secretsync.clients.http import USER_AGENT, RetryPolicy, WritePacer
 
 __all__ = [
@@ -26,6 +33,7 @@ __all__ = [
     "EscClient",
     "GitHubClient",
     "PublicKey",
+    "RepositoryRef",
     "RetryPolicy",
     "Revision",
     "Scope",

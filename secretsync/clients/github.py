@@ -37,7 +37,15 @@ from secretsync.timestamps import parse_timestamp
 if TYPE_CHECKING:
     from secretsync.map.model import GithubTarget
 
-__all__ = ["PER_PAGE", "GitHubClient", "PublicKey", "Scope", "SecretMeta", "scope_of"]
+__all__ = [
+    "PER_PAGE",
+    "GitHubClient",
+    "PublicKey",
+    "RepositoryRef",
+    "Scope",
+    "SecretMeta",
+    "scope_of",
+]
 
 PER_PAGE = 100  # GitHub's maximum
 API_VERSION = "2022-11-28"
@@ -121,6 +129,22 @@ class SecretMeta:
     updated_at: datetime
     visibility: str | None
     scope: Scope = field(compare=False)
+
+
+@dataclass(frozen=True)
+class RepositoryRef:
+    """A repository as the selected-repositories API names it: ``private`` decides whether
+    an organization secret of visibility ``private`` reaches it."""
+
+    id: int
+    name: str
+    private: bool
+
+
+def _repository(item: Mapping[str, Any]) -> RepositoryRef:
+    visibility = item.get("visibility")
+    private = bool(item.get("private", True)) if visibility is None else visibility != "public"
+    return RepositoryRef(id=int(item["id"]), name=str(item["name"]), private=private)
 
 
 @dataclass(frozen=True)
@@ -330,6 +354,90 @@ class GitHubClient(ServiceClient):
             action="delete",
             parse=lambda r: r.status_code == 204,
             ok=(204, 404),
+            write=True,
+        )
+
+    async def repository(self, owner: str, repo: str) -> RepositoryRef:
+        """One repository's id and whether it is private (``NotFoundError`` when absent)."""
+        async with self._reads:
+            return await self._session.call(
+                "GET",
+                f"/repos/{seg(owner)}/{seg(repo)}",
+                what=f"repository {owner}/{repo}",
+                action="read",
+                parse=lambda r: _repository(r.json()),
+            )
+
+    async def list_org_repositories(self, org: str) -> list[RepositoryRef]:
+        """Every repository of the organization, ``Link`` page by ``Link`` page."""
+        found: dict[int, RepositoryRef] = {}
+        url: str | None = f"/orgs/{seg(org)}/repos"
+        params: dict[str, int | str] | None = {"per_page": PER_PAGE, "type": "all"}
+        while url is not None:
+
+            def parse(response: httpx.Response) -> tuple[list[RepositoryRef], str | None]:
+                items = response.json()
+                return [_repository(i) for i in items], response.links.get("next", {}).get("url")
+
+            async with self._reads:
+                page, url = await self._session.call(
+                    "GET",
+                    url,
+                    params=params,
+                    what=f"organization {org}",
+                    action="list the repositories of",
+                    parse=parse,
+                )
+            params = None  # the next link carries them
+            for repo in page:
+                found.setdefault(repo.id, repo)
+        return list(found.values())
+
+    async def list_selected_repositories(self, org: str, name: str) -> list[RepositoryRef]:
+        """The repositories an organization secret of visibility ``selected`` reaches."""
+        path = f"{Scope.org(org).secrets_path}/{seg(name)}/repositories"
+        what = _secret(Scope.org(org), name)
+
+        def parse(response: httpx.Response) -> tuple[int | None, list[RepositoryRef]]:
+            doc = response.json()
+            total = doc.get("total_count")
+            return (
+                total if isinstance(total, int) else None,
+                [_repository(i) for i in doc["repositories"]],
+            )
+
+        async def page(number: int) -> tuple[int | None, list[RepositoryRef]]:
+            async with self._reads:
+                return await self._session.call(
+                    "GET",
+                    path,
+                    params={"per_page": PER_PAGE, "page": number},
+                    what=what,
+                    action="list the selected repositories of",
+                    parse=parse,
+                )
+
+        total, first = await page(1)
+        pages = [first]
+        if total is not None and total > len(first) > 0:
+            count = math.ceil(total / len(first))
+            pages += [p for _, p in await asyncio.gather(*(page(n) for n in range(2, count + 1)))]
+        found: dict[int, RepositoryRef] = {}
+        for repos in pages:
+            for repo in repos:
+                found.setdefault(repo.id, repo)
+        return list(found.values())
+
+    async def add_selected_repository(self, org: str, name: str, repository_id: int) -> None:
+        """Give one more repository access to a ``selected`` organization secret; additive,
+        so it never takes access from another (GitHub answers 409 for other visibilities)."""
+        await self._session.call(
+            "PUT",
+            f"{Scope.org(org).secrets_path}/{seg(name)}/repositories/{repository_id}",
+            what=_secret(Scope.org(org), name),
+            action=f"add repository {repository_id} to",
+            parse=lambda r: None,
+            ok=(204,),
             write=True,
         )
 

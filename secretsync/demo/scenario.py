@@ -172,6 +172,8 @@ def seed(emu: Emulator, sc: Scenario) -> None:
     """GitHub as the organization has it; ESC as a sync 12 days ago left it; the providers
     accepting every credential but the revoked one."""
     smap = sc.smap
+    for repo in smap.sync_repositories:  # the sync workflow's repository sees the secrets
+        emu.add_repository(smap.github_org, repo)
     emu.providers.configure({name: {"live": values} for name, values in
                              live_credentials(sc).items()})  # fmt: skip
     for name, value in sc.values.items():

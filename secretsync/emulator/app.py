@@ -98,6 +98,7 @@ class Emulator:
         self._writes = WriteLimiter(monotonic)
         self._budget = PrimaryBudget(primary_limit)
         self._log: list[dict[str, Any]] = []
+        self._seeds: list[SecretMap] = []  # what seed_map made, made again on reset
 
     # -- the handler -------------------------------------------------------------------
     def handle(self, req: EmuRequest) -> EmuResponse:
@@ -229,7 +230,8 @@ class Emulator:
         }
 
     def reset(self) -> None:
-        """Empty state, log and rate-limit counters; fault settings and the clock stay."""
+        """Empty state, log and rate-limit counters; fault settings and the clock stay.
+        What :meth:`seed_map` made is made again: reset returns to the start-up state."""
         with self._github_lock.exclusive():
             self.github.store.reset()
         if self._esc is not None:
@@ -239,6 +241,11 @@ class Emulator:
             self._log.clear()
             self._writes.reset()
             self._budget.reset()
+            seeds = list(self._seeds)
+        from secretsync.emulator.seed import seed_from_map
+
+        for smap in seeds:
+            seed_from_map(self, smap)
 
     def request_log(self) -> list[dict[str, Any]]:
         """API requests so far: method, path, query, status, fault (never bodies)."""
@@ -248,6 +255,13 @@ class Emulator:
     def clear_request_log(self) -> None:
         with self._lock:
             self._log.clear()
+
+    def workflow_secrets(self, repository: str) -> dict[str, Any]:
+        """The secret names a workflow in ``OWNER/NAME`` would get, by GitHub's rule."""
+        from secretsync.emulator.workflow_view import workflow_secrets
+
+        with self._lock:
+            return workflow_secrets(self.github.store, repository)
 
     # -- seeding -----------------------------------------------------------------------
     def add_repository(self, owner: str, name: str) -> int:
@@ -307,10 +321,20 @@ class Emulator:
         return esc.create_environment(org, project, name)
 
     def seed_map(self, smap: SecretMap | Path | str) -> Seeded:
-        """Everything a secret map names: see :mod:`secretsync.emulator.seed`."""
+        """Everything a secret map names (see :mod:`secretsync.emulator.seed`); made again
+        after every :meth:`reset`."""
         from secretsync.emulator.seed import seed_from_map
 
-        return seed_from_map(self, smap)
+        seeded = seed_from_map(self, smap)
+        with self._lock:
+            self._seeds.append(seeded.smap)
+        return seeded
+
+    def add_organization(self, org: str) -> int:
+        """Organizations exist as soon as they are named; this fixes the id and the
+        creation time the emulator gives it (idempotent)."""
+        with self._github_lock.exclusive():
+            return self.github.store.org_id(org)
 
     # -- front ends --------------------------------------------------------------------
     def transport(self) -> EmulatorTransport:

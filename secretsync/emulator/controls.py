@@ -5,11 +5,13 @@ request log, so a test can inspect and steer the emulator without disturbing wha
 measures.
 
     GET    /_emulator/state      everything held, GitHub values in plain text
-    POST   /_emulator/reset      empty state (faults and clock stay)
+    POST   /_emulator/reset      empty state (faults and clock stay), then what --seed made
     GET    /_emulator/requests   the API request log: method, path, query, status, fault
     DELETE /_emulator/requests   clear it
     GET|PUT /_emulator/clock     {"now": "2026-01-01T00:00:00Z"} freezes; {"now": null} is real time
     GET|PUT /_emulator/faults    the fault settings (PUT replaces them all)
+    GET    /_emulator/workflow-secrets?repository=OWNER/NAME
+                                 the secret names a workflow there would get (GitHub's rule)
     GET|PUT /_emulator/providers which credentials each provider facet accepts:
                                  {"openai": {"live": ["sk-..."]}} (PUT replaces them all)
 """
@@ -22,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 from secretsync.emulator._http import EmuRequest, EmuResponse, isoformat_z
 from secretsync.emulator.faults import Faults, FaultsError
+from secretsync.emulator.github_store import GitHubError
 from secretsync.emulator.providers import ProvidersError
 
 if TYPE_CHECKING:
@@ -48,6 +51,9 @@ def handle_control(emu: Emulator, req: EmuRequest) -> EmuResponse:
             emu.clock.set(_parse_now(_body(req).get("now")))
         if what == "clock" and req.method in ("GET", "PUT"):
             return EmuResponse.json(200, {"now": isoformat_z(emu.clock.now())})
+        if route == ("GET", "workflow-secrets"):
+            repository = (req.query.get("repository") or [""])[0]
+            return EmuResponse.json(200, emu.workflow_secrets(repository))
         if route == ("PUT", "faults"):
             emu.set_faults(Faults.from_json(_body(req)))
         if what == "faults" and req.method in ("GET", "PUT"):
@@ -56,6 +62,8 @@ def handle_control(emu: Emulator, req: EmuRequest) -> EmuResponse:
             emu.providers.configure(_body(req))
         if what == "providers" and req.method in ("GET", "PUT"):
             return EmuResponse.json(200, emu.providers.state())
+    except GitHubError as exc:
+        return EmuResponse.json(exc.status, {"message": exc.message})
     except (FaultsError, ProvidersError, ValueError, TypeError) as exc:
         return EmuResponse.json(400, {"message": str(exc)})
     return EmuResponse.json(404, {"message": f"no emulator control {req.method} {req.path}"})

@@ -24,6 +24,7 @@ __all__ = ["Seeded", "seed_from_map"]
 class Seeded:
     """What a map seeded: names as the services spell them, in map order."""
 
+    smap: SecretMap = field(repr=False)
     github_org: str
     repositories: list[str] = field(default_factory=list)  # owner/name
     environments: list[str] = field(default_factory=list)  # owner/name:environment
@@ -55,8 +56,8 @@ def seed_from_map(emulator: Emulator, smap: SecretMap | Path | str) -> Seeded:
 
         smap = load_map(Path(smap))
     org = smap.github_org
-    seeded = Seeded(org)
-    emulator.github.store.org_id(org)
+    seeded = Seeded(smap, org)
+    emulator.add_organization(org)
     for secret in smap.secrets.values():
         target = secret.github
         if target.scope in ("repo", "env") and target.repo:
@@ -65,6 +66,8 @@ def seed_from_map(emulator: Emulator, smap: SecretMap | Path | str) -> Seeded:
                 _add(seeded.environments, f"{org}/{target.repo}:{target.environment}")
         for repo in target.repositories:
             _add(seeded.repositories, repo if "/" in repo else f"{org}/{repo}")
+    for repo in smap.sync_repositories:  # where the sync workflows run (issue 18)
+        _add(seeded.repositories, f"{org}/{repo}")
     for full_name in seeded.repositories:
         owner, repo = full_name.split("/", 1)
         emulator.add_repository(owner, repo)

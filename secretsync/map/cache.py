@@ -41,7 +41,7 @@ def cache_dir(environ: Mapping[str, str]) -> Path | None:
 # from the map itself until this module learns it: a cache must never drop a setting.
 _KNOWN = (
     ("path", "github_org", "esc_org", "esc_project", "environments", "categories",
-     "default_max_age_days", "secrets"),
+     "default_max_age_days", "secrets", "sync_repositories"),
     ("name", "category", "type", "format", "description", "owner", "environments", "required",
      "max_age_days", "env_var", "field", "esc_path", "github", "line"),
     ("name", "esc_env", "line"),
@@ -89,6 +89,7 @@ def _store(entry: Path, smap: SecretMap) -> None:
         "esc_project": smap.esc_project,
         "categories": smap.categories,
         "default_max_age_days": smap.default_max_age_days,
+        "sync_repositories": list(smap.sync_repositories),
     }
     try:
         entry.parent.mkdir(parents=True, exist_ok=True)
@@ -115,4 +116,5 @@ def _decode(document: dict[str, Any], path: Path) -> SecretMap:
         categories=dict(document["categories"]),
         default_max_age_days=document["default_max_age_days"],
         secrets=secrets,
+        sync_repositories=tuple(document.get("sync_repositories", ())),
     )

@@ -101,6 +101,9 @@ class SecretMap:
     categories: dict[str, str]
     default_max_age_days: int
     secrets: dict[str, Secret]
+    # ``sync.repositories``: where the sync workflows run (one, or one per shard). Empty
+    # when the map does not say; then nothing can tell which workflow sees what.
+    sync_repositories: tuple[str, ...] = ()
 
     def secrets_for(self, environment: str) -> list[Secret]:
         """The secrets mapped into one deploy environment, in map order."""
@@ -114,6 +117,11 @@ class SecretMap:
     def esc_ref(self, environment: str) -> str:
         """``org/project/env`` of the ESC environment behind a deploy environment."""
         return f"{self.esc_org}/{self.esc_project}/{self.environments[environment].esc_env}"
+
+    def org_secrets(self) -> list[Secret]:
+        """Mapped organization secrets, in map order: what sync workflows read from
+        ``toJSON(secrets)`` under GitHub's first-100 rule."""
+        return [s for s in self.secrets.values() if s.github.scope == "org"]
 
     @cached_property
     def by_env_var(self) -> dict[str, Secret]:

@@ -42,6 +42,8 @@ _ENV_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*")
 # Names that are only dots (".", "..") would become path traversal in an API URL.
 _ESC_NAME = re.compile(r"(?!\.+$)[A-Za-z0-9_.-]+")
 _REPO = re.compile(r"(?!\.+$)[A-Za-z0-9_.-]+")
+# GitHub's repository names: ASCII letters, digits, `.`, `-`, `_`; at most 100 characters.
+_REPO_MAX = 100
 _GITHUB_ORG = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 
@@ -91,6 +93,10 @@ class _Defaults(_Strict):
     max_age_days: int = Field(default=90, gt=0)
 
 
+class _SyncSection(_Strict):
+    repositories: list[str] = Field(min_length=1)
+
+
 class _Document(_Strict):
     version: Literal[1]
     github: _GithubSection
@@ -98,6 +104,7 @@ class _Document(_Strict):
     environments: dict[str, _EnvironmentEntry] = Field(min_length=1)
     categories: dict[str, str] = {}
     defaults: _Defaults = _Defaults()
+    sync: _SyncSection | None = None
     secrets: dict[str, _SecretEntry | None]
 
 
@@ -174,6 +181,8 @@ class _Checker:
             self.at_value(loc, "unsupported map version; this secretsync reads version: 1")
         elif kind == "too_short" and loc == ("environments",):
             self.at_value(loc, "the map needs at least one environment")
+        elif kind == "too_short" and loc == ("sync", "repositories"):
+            self.at_value(loc, "sync.repositories lists no repository; name one, or drop sync:")
         elif kind == "model_type" or (kind == "dict_type" and len(loc) <= 1):
             self.at_value(loc, f"{dotted or 'the map'} must be a mapping")
         else:
@@ -203,6 +212,7 @@ class _Checker:
             if secret is not None:
                 secrets[name] = secret
         self._check_collisions(secrets)
+        sync_repositories = self._sync_repositories(doc)
         return SecretMap(
             path=self.path,
             github_org=doc.github.org,
@@ -212,7 +222,31 @@ class _Checker:
             categories=categories,
             default_max_age_days=doc.defaults.max_age_days,
             secrets=secrets,
+            sync_repositories=sync_repositories,
         )
+
+    def _sync_repositories(self, doc: _Document) -> tuple[str, ...]:
+        """``sync.repositories``: names GitHub accepts, each once (GitHub compares them
+        without regard to case)."""
+        if doc.sync is None:
+            return ()
+        seen: dict[str, int] = {}
+        for index, repo in enumerate(doc.sync.repositories):
+            where = ("sync", "repositories", index)
+            if not _REPO.fullmatch(repo) or len(repo) > _REPO_MAX:
+                self.at_value(
+                    where,
+                    f"sync repository {repo!r}: GitHub repository names use letters, digits, "
+                    f"., - and _ (at most {_REPO_MAX} characters), without the owner",
+                )
+            folded = repo.lower()
+            if folded in seen:
+                first = self.doc.value_position(("sync", "repositories", seen[folded]))
+                self.at_value(
+                    where, f"sync repository {repo!r} is listed twice (first on line {first.line})"
+                )
+            seen.setdefault(folded, index)
+        return tuple(doc.sync.repositories)
 
     def _check_text(self, node: Any, where: tuple[str | int, ...]) -> None:
         """No control characters or line breaks in any text: descriptions and owners end up

@@ -48,6 +48,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "EnvResult",
+    "ShardFilter",
     "SyncOptions",
     "github_times",
     "plan_environments",
@@ -55,6 +56,16 @@ __all__ = [
 ]
 
 Progress = Callable[[str, str], None]  # (environment, stage) -> None
+
+
+@dataclass(frozen=True)
+class ShardFilter:
+    """``sync --shard``: the secrets one sync shard syncs, and which managed paths of
+    secrets the map dropped are its to prune (every shard agrees on each one's owner)."""
+
+    repository: str
+    secrets: frozenset[str]
+    owns_dropped: Callable[[str], bool] = field(compare=False)
 
 
 @dataclass(frozen=True)
@@ -67,6 +78,7 @@ class SyncOptions:
     # ("full jitter"), times the client's time_scale.
     conflict_pause_first: float = 0.05
     conflict_pause_cap: float = 1.0
+    shard: ShardFilter | None = None  # sync --shard: one shard's secrets and paths
 
 
 @dataclass
@@ -149,6 +161,8 @@ def _plan(
         times,
         prune=options.prune,
         allow_placeholders=options.allow_placeholders,
+        only=options.shard.secrets if options.shard else None,
+        owns_dropped=options.shard.owns_dropped if options.shard else None,
     )
 
 

@@ -9,7 +9,7 @@ serialised as it is. :func:`apply_plan` then edits the definition with the value
 from __future__ import annotations
 
 import enum
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING
@@ -117,18 +117,26 @@ def build_plan(
     *,
     prune: bool = False,
     allow_placeholders: bool = False,
+    only: frozenset[str] | None = None,
+    owns_dropped: Callable[[str], bool] | None = None,
 ) -> EnvPlan:
     """Sort every mapped secret (and every managed path the map dropped) into an action.
 
     ``github_times`` maps secret names to GitHub's ``updated_at`` (None: GitHub has no such
     secret); where it has no entry, or is ``None`` altogether (GitHub could not be asked),
     the recorded time is kept rather than overwritten with null.
+
+    ``only`` (a sync shard's secret names) plans just those: the other mapped secrets'
+    paths are another shard's, neither planned nor pruned; ``owns_dropped`` says which
+    managed paths of secrets the map no longer has this run may prune or report.
     """
     plan = EnvPlan(environment=environment, esc_ref=esc_ref)
     managed = definition.managed()
     mapped_paths = set()
     for secret in secrets:
         mapped_paths.add(secret.esc_path)
+        if only is not None and secret.name not in only:
+            continue
         item = _plan_secret(secret, definition, managed.get(secret.esc_path), source, github_times)
         plan.items.append(item)
         if item.note.startswith(_STALE_SOURCE):
@@ -138,6 +146,8 @@ def build_plan(
             )
     for path, entry in managed.items():
         if path in mapped_paths:
+            continue
+        if owns_dropped is not None and not owns_dropped(entry.secret):
             continue
         action = Action.DELETE if prune else Action.ORPHAN
         old = definition.secret_value(path)

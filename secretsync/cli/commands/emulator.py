@@ -37,8 +37,9 @@ The GitHub CLI works unmodified: GH_HOST=github.localhost
 HTTP_PROXY=http://127.0.0.1:8900 GH_TOKEN=any gh secret list --org ORG (set
 GH_TELEMETRY=false; check with gh auth status --hostname github.localhost).
 
-Test controls (JSON, no token): GET /_emulator/state, POST /_emulator/reset,
-GET|DELETE /_emulator/requests, PUT /_emulator/clock, PUT /_emulator/faults.
+Test controls (JSON, no token): GET /_emulator/state, POST /_emulator/reset (back to
+the start-up state: empty, or what --seed made), GET|DELETE /_emulator/requests,
+PUT /_emulator/clock, PUT /_emulator/faults.
 """
 
 

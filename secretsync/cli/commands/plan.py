@@ -80,6 +80,7 @@ def run(args: argparse.Namespace, app: App) -> int:
 
 async def _plan(job: sync_command.Job, app: App, board: Board) -> list[EnvPlan]:
     async with sync_command.esc_client(app) as esc:
+        await sync_command.resolve_shard(job, app)
         github = board.task("GitHub: reading when each secret was updated")
         times = await sync_command.read_github_times(job, app)
         github.done()

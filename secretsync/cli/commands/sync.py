@@ -11,7 +11,7 @@ import asyncio
 import json
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from secretsync.cli.app import App
@@ -24,9 +24,11 @@ from secretsync.cli.options import (
 )
 from secretsync.cli.progress import progress
 from secretsync.clients import esc_from_env, github_from_env
-from secretsync.errors import CredentialsError, UsageError
+from secretsync.errors import ConfigError, CredentialsError, UsageError
+from secretsync.shards import owner_of, plan_shards, read_arrangement, shard_members
 from secretsync.sync.apply import (
     EnvResult,
+    ShardFilter,
     SyncOptions,
     github_times,
     sync_environments,
@@ -48,6 +50,7 @@ __all__ = [
     "prepare",
     "read_github_times",
     "register",
+    "resolve_shard",
     "warn_once",
 ]
 
@@ -60,6 +63,7 @@ class Job:
     environments: list[str]
     source: SourceValues
     options: SyncOptions
+    shard: str | None = None
 
 
 def add_sync_flags(parser: argparse.ArgumentParser) -> None:
@@ -80,6 +84,13 @@ def add_sync_flags(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="write placeholder and empty values instead of refusing",
     )
+    parser.add_argument(
+        "--shard",
+        metavar="REPO",
+        default=None,
+        help="only the secrets assigned to this sync repository (see `secretsync shards`); "
+        "--prune then only considers that shard's paths",
+    )
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -99,6 +110,7 @@ def prepare(args: argparse.Namespace, app: App) -> Job:
     if args.max_deletes < 0:
         raise UsageError("--max-deletes must be 0 or more")
     smap = app.load_map()
+    shard = _shard_name(args.shard, smap)
     environments = selected_environments(args, list(smap.environments))
     source = load_source(args.source, app.environ, app.stdin)
     chosen = {s.name: s for env in environments for s in smap.secrets_for(env)}
@@ -121,7 +133,48 @@ def prepare(args: argparse.Namespace, app: App) -> Job:
         max_deletes=args.max_deletes,
         allow_placeholders=args.allow_placeholders,
     )
-    return Job(smap, environments, source, options)
+    return Job(smap, environments, source, options, shard)
+
+
+def _shard_name(given: str | None, smap: SecretMap) -> str | None:
+    """``--shard`` as the map spells it; a repository the map does not list is a usage
+    error (GitHub compares repository names without regard to case)."""
+    if given is None:
+        return None
+    found = next((r for r in smap.sync_repositories if r.lower() == given.lower()), None)
+    if found is None:
+        listed = ", ".join(smap.sync_repositories) or "none"
+        raise UsageError(
+            f"--shard {given}: not one of the map's sync.repositories ({listed})",
+            hint="each shard's workflow passes its own repository name",
+        )
+    return found
+
+
+async def resolve_shard(job: Job, app: App) -> None:
+    """Narrow ``job`` to its shard: the assignment ``secretsync shards`` computes, read
+    from GitHub's metadata (so every shard agrees on who syncs what)."""
+    if job.shard is None:
+        return
+    try:
+        gh = github_from_env(app.environ, transport=app.transport, redactor=app.redactor)
+    except CredentialsError as exc:
+        raise ConfigError(
+            f"--shard needs GitHub's metadata to know its share: {exc.message}",
+            hint="set GH_TOKEN (in the workflow: a token that can read organization secrets)",
+        ) from None
+    async with gh:
+        arrangement = await read_arrangement(gh, job.smap)
+    plan = plan_shards(job.smap, arrangement)
+    repo, smap = job.shard, job.smap
+    job.options = replace(
+        job.options,
+        shard=ShardFilter(
+            repo,
+            shard_members(smap, plan, repo),
+            lambda name: owner_of(smap, plan, name) == repo,
+        ),
+    )
 
 
 def esc_client(app: App) -> EscClient:
@@ -187,6 +240,7 @@ def _error(app: App, line: str) -> None:
 
 async def _sync(job: Job, app: App) -> list[EnvResult]:
     async with esc_client(app) as esc:  # no Pulumi token: fail before asking GitHub
+        await resolve_shard(job, app)  # which secrets are this shard's: before any plan
         with _progress(app, job.environments) as notify:
             # GitHub is asked while the environments are read: one round trip, not two.
             times = read_github_times(job, app)
