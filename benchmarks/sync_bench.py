@@ -8,7 +8,7 @@ request (GitHub and ESC alike), the map's secrets seeded in GitHub (at most 1,00
 limit per organization) so the listing pages are real. Per row (secrets per environment x
 environments): the first sync (it writes every secret; the map cache is cold), a no-op
 resync (nothing to write, so nothing is written), the requests each sent, the child's peak
-memory (``ru_maxrss``), and CPU seconds: the child's own, then the emulator's (this
+memory (``VmHWM``), and CPU seconds: the child's own, then the emulator's (this
 process) while it ran. On a shared, loaded machine the CPU figures move least; the wall
 times are what a user waits.
 
@@ -70,6 +70,22 @@ def seed(emu: Emulator, envs: dict[str, str], names: list[str]) -> None:
         emu.seed_github_secret(f"orgs/{GITHUB_ORG}", name, "x")
 
 
+# The child's own peak (VmHWM, reset at exec): ru_maxrss would count the pages of this
+# process, which the child shares until it execs, and this process holds every revision.
+PEAK = (
+    "import atexit, sys\n"
+    "def peak():\n"
+    "    for line in open('/proc/self/status'):\n"
+    "        if line.startswith('VmHWM:'):\n"
+    "            sys.stderr.write('\\nPEAK ' + line.split()[1] + '\\n')\n"
+    "atexit.register(peak)\n"
+)
+
+
+def python_child(code: str) -> list[str]:
+    return [sys.executable, "-c", PEAK + code]
+
+
 def child(argv: list[str], environ: dict[str, str]) -> tuple[float, int, float, str, float]:
     """(wall seconds, exit code, peak RSS in MB, stderr, CPU seconds) of one child process,
     whose CPU time is the figure a loaded machine distorts least."""
@@ -83,7 +99,9 @@ def child(argv: list[str], environ: dict[str, str]) -> tuple[float, int, float, 
     wall = time.perf_counter() - start
     process.returncode = os.waitstatus_to_exitcode(status)
     cpu = usage.ru_utime + usage.ru_stime
-    return wall, process.returncode, usage.ru_maxrss / 1024, err, cpu
+    peaks = [line.split()[1] for line in err.splitlines() if line.startswith("PEAK ")]
+    peak = int(peaks[-1]) / 1024 if peaks else usage.ru_maxrss / 1024
+    return wall, process.returncode, peak, err, cpu
 
 
 def sync_row(
@@ -106,8 +124,8 @@ def sync_row(
         "SECRETSYNC_CACHE_DIR": str(cache),
         "NO_COLOR": "1",
     }
-    argv = [sys.executable, "-m", "secretsync", "--map", str(map_file), "sync", "--all"]
-    argv += ["--source", f"json:{source}"]
+    argv = python_child("import runpy; runpy.run_module('secretsync', run_name='__main__')")
+    argv += ["--map", str(map_file), "sync", "--all", "--source", f"json:{source}"]
     seed(emu, envs, names)
     row: dict[str, Any] = {"secrets": count, "environments": env_count}
     for label in ("first", "noop"):
@@ -163,9 +181,7 @@ def per_key_loop(
     seed(emu, envs, [])
     emu.clear_request_log()
     argv = [
-        sys.executable,
-        "-c",
-        PER_KEY_CHILD,
+        *python_child(PER_KEY_CHILD),
         served.esc_url,
         ORG,
         PROJECT,
