@@ -7,7 +7,7 @@ import random
 from typing import Any
 
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from secretsync.emulator.esc_crypto import SecretKeeper, quote_yaml
@@ -241,8 +241,11 @@ def test_doubling_every_dollar_gives_the_text_back(text: str) -> None:
 @given(
     st.text(alphabet=st.characters(exclude_characters="$", exclude_categories=("Cs",))), st.text()
 )
+@example("", "${")  # the target holds a "${" of its own
 def test_dollar_brace_always_interpolates_in_plain_strings(prefix: str, name: str) -> None:
-    text = f"values:\n  v: {quote_yaml(prefix + '${target}')}\n  target: {quote_yaml(name)}\n"
+    # The target's own text is escaped: a plain "${" there is itself an interpolation.
+    target = quote_yaml(name.replace("$", "$$"))
+    text = f"values:\n  v: {quote_yaml(prefix + '${target}')}\n  target: {target}\n"
     root, diags = run(text)
     assert diags == []
     assert root.value["v"].value == prefix + name
