@@ -7,7 +7,12 @@ Shared by ``tests/test_soak.py`` (a fixed, small set of seeds) and
 1. each ESC environment is exactly as before or exactly as a clean sync leaves it (never
    half-applied); each GitHub secret holds its old or its new value;
 2. the other writer's confirmed changes are all still there;
-3. the exit code is 0 exactly when everything landed (and only 0 or 1);
+3. the exit code is 0 exactly when everything landed (and only 0 or 1). At the issue's
+   fault rates (30 % drops, 30 % 503s) both directions are checked. Past them (the 70 %
+   trials) only "exit 0 means it landed": a write whose answer was lost is confirmed by one
+   more read of up to twice the usual attempts, and at 70 % 503s plus 30 % drops all of
+   those fail about one time in ten (0.79^10), so an honest exit 1 over a landed write is
+   expected there;
 4. stderr is clean: no traceback, a failure says ``error:`` once per failed target, each
    line one readable line;
 5. no value appears on stdout or stderr.
@@ -83,6 +88,7 @@ class Trial:
     landed: bool = False
     writer_edits: int = 0
     faults_seen: int = 0
+    confirmable: bool = True  # faults mild enough that a landed write must be confirmed
     violations: list[str] = field(default_factory=list)
 
 
@@ -219,7 +225,7 @@ class Soak:
     ) -> Trial:
         """One run of ``command`` (``sync`` or ``push``) under faults beside a writer."""
         self._seed(self.emu, self.old_yaml)
-        trial = Trial(command, seed)
+        trial = Trial(command, seed, confirmable=fail_rate <= 0.3 and drop_rate <= 0.3)
         argv = ["sync", "--all", "--format", "json"] if command == "sync" else ["push"]
         faults = Faults(drop_rate=drop_rate, fail_rate=fail_rate, fail_status=503, seed=seed)
         self.emu.clear_request_log()
@@ -287,7 +293,8 @@ class Soak:
     def _judge_output(self, trial: Trial, result: Run) -> None:
         if trial.code not in (0, 1):
             trial.violations.append(f"exit {trial.code}: {result.err.strip()[:300]}")
-        if (trial.code == 0) != trial.landed:
+        missed = trial.code != 0 and trial.landed and trial.confirmable
+        if (trial.code == 0 and not trial.landed) or missed:
             trial.violations.append(
                 f"exit {trial.code} but {'everything' if trial.landed else 'not all'} landed: "
                 + result.err.strip()[:300]
