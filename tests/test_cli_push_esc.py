@@ -182,7 +182,10 @@ def test_dry_run_says_what_each_secret_would_get_and_writes_nothing(
 
 def test_ctrl_c_says_what_was_already_written(served: ServedEmulator, tmp_path: Path) -> None:
     """A real process, a real SIGINT, while GitHub's write limit paces the writes."""
-    served.emulator.set_faults(Faults(latency_ms=300))
+    # Each request waits 1.5 s, so the signal sent just after the first write lands meets
+    # the second one under way, however slowly a loaded machine polls (at 300 ms the push
+    # sometimes finished first on CI).
+    served.emulator.set_faults(Faults(latency_ms=1500))
     environ = {
         **os.environ,
         **_environ(served, tmp_path, SECRETSYNC_SECRETS_JSON=json.dumps(VALUES)),
@@ -198,7 +201,7 @@ def test_ctrl_c_says_what_was_already_written(served: ServedEmulator, tmp_path: 
         for _ in range(600):  # wait (at most a minute) for the first write to land
             if _github(served):
                 break
-            time.sleep(0.1)
+            time.sleep(0.02)
         process.send_signal(signal.SIGINT)
         out, err = process.communicate(timeout=60)
     finally:
