@@ -180,6 +180,10 @@ def test_dry_run_says_what_each_secret_would_get_and_writes_nothing(
         assert value not in text.out + text.err + as_json.out
 
 
+def _default_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def test_ctrl_c_says_what_was_already_written(served: ServedEmulator, tmp_path: Path) -> None:
     """A real process, a real SIGINT, while GitHub's write limit paces the writes."""
     # Each request waits 1.5 s, so the signal sent just after the first write lands meets
@@ -196,6 +200,9 @@ def test_ctrl_c_says_what_was_already_written(served: ServedEmulator, tmp_path: 
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        # Ctrl-C as a terminal delivers it: a disposition the test worker inherited (an
+        # ignored SIGINT) would otherwise pass to the child and the signal never arrive.
+        preexec_fn=_default_sigint,
     )
     try:
         for _ in range(600):  # wait (at most a minute) for the first write to land

@@ -119,6 +119,7 @@ def run(args: argparse.Namespace, app: App) -> int:
                     done = len(report.created) + len(report.updated)
                     task.update(f"pushing {done}/{total}: {name}")
                     task.advance()
+                    _stop_if_interrupted()
 
                 await push_secrets(
                     gh,
@@ -156,6 +157,16 @@ def run(args: argparse.Namespace, app: App) -> int:
         return 1
     required_missing = [n for n in report.missing if smap.secrets[n].required]
     return 1 if required_missing or report.unreadable else 0
+
+
+def _stop_if_interrupted() -> None:
+    """End the run between two writes when Ctrl-C was pressed but its cancellation was
+    swallowed on the way (seen with an HTTP call under way: the task still counts the
+    cancellation asyncio.run asked for, yet the write loop went on)."""
+    current = asyncio.current_task()
+    cancelling = getattr(current, "cancelling", None)  # Python 3.11+; 3.10 raises directly
+    if cancelling is not None and cancelling():
+        raise asyncio.CancelledError
 
 
 def _trust(app: App, smap: SecretMap, source: SourceValues, secrets: list[Secret]) -> None:
