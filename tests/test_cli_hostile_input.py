@@ -12,22 +12,15 @@ from pathlib import Path
 
 import pytest
 from canary_support import run_cli
+from map_support import map_head
 
 from secretsync.emulator import ServedEmulator
 from secretsync.map.load import MAP_MAX_BYTES
 from secretsync.sync.sources import JSON_MAX_BYTES
 
-MAP = """\
-version: 1
-github: {org: acme}
-esc: {org: acme-esc, project: default}
-environments:
-  production: {esc_env: app-production}
-categories:
-  app: app.secrets
-secrets:
-  API_TOKEN: {category: app}
-"""
+MAP = map_head(production="app-production") + (
+    "categories:\n  app: app.secrets\nsecrets:\n  API_TOKEN: {category: app}\n"
+)
 TOKEN = "tok_nBRNsp3EaBNeBMohNjxAwq"
 
 

@@ -15,6 +15,7 @@ import httpx
 import pytest
 import yaml
 from canary_support import Interposer, Rule, Run, answer, run_cli
+from map_support import map_head
 
 from secretsync.clients import EscClient
 from secretsync.emulator import Emulator
@@ -22,17 +23,9 @@ from secretsync.emulator import Emulator
 ORG, PROJECT, ENV = "acme-esc", "default", "app-production"
 TOKEN = "tok_nBRNsp3EaBNeBMohNjxAwq"
 SCALE = "0.005"
-MAP = """\
-version: 1
-github: {org: acme}
-esc: {org: acme-esc, project: default}
-environments:
-  production: {esc_env: app-production}
-categories:
-  app: app.secrets
-secrets:
-  API_TOKEN: {category: app}
-"""
+MAP = map_head(production="app-production") + (
+    "categories:\n  app: app.secrets\nsecrets:\n  API_TOKEN: {category: app}\n"
+)
 
 
 @pytest.fixture

@@ -443,14 +443,7 @@ class GitHubClient(ServiceClient):
 
     async def repository_id(self, owner: str, repo: str) -> int:
         """The numeric id GitHub wants in ``selected_repository_ids``."""
-        async with self._reads:
-            return await self._session.call(
-                "GET",
-                f"/repos/{seg(owner)}/{seg(repo)}",
-                what=f"repository {owner}/{repo}",
-                action="read",
-                parse=lambda r: int(r.json()["id"]),
-            )
+        return (await self.repository(owner, repo)).id
 
 
 def _secret(scope: Scope, name: str) -> str:
