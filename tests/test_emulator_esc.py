@@ -464,3 +464,64 @@ def test_ciphertexts_use_the_service_envelope_and_refuse_tampering() -> None:
             keeper.decrypt(bad)
         assert CANARY not in str(info.value)
     assert keeper.encrypt(CANARY) != cipher  # fresh nonce each time
+
+
+_KEPT_VIEW_TEXTS = [
+    "values:\n  l: [{fn::secret: a1}, {fn::secret: 'b c'}]\n",
+    "values:\n  s:\n    fn::secret: |\n      x\n      y",
+    "values:\r\n  s:\r\n    fn::secret: |\r\n      x\r\n  t: 1\r\n",
+    "values:\n  s: {fn::secret: !!str 123}   # kept\n",
+    "values:\n  s:\n    fn::secret: >-\n      folded\n      text\n  t: 2\n",
+    "values:\n  s:\n    fn::secret: plain\n      continued\n  t: 3\n",
+    'values:\n  a: {fn::secret: "tab\\there $$"}\n  x: 1\nother:\n  fn::secret: out\n',
+    'values:\n  u: {fn::secret: "\\u00e9\\U0001F600\\n"}\n',
+]
+
+
+def _views(api: Api, text: str) -> tuple[bytes, bytes]:
+    """``/decrypt`` straight after the write (the view the write kept), then again with
+    nothing kept, so the stored ciphertexts are parsed and decrypted."""
+    assert api.patch(text).status == 200
+    kept = api.call("GET", ENV + "/decrypt").body
+    env = api.svc._store.find(ORG, "proj", "dev")
+    assert env is not None
+    env.decrypted_cache = None
+    return kept, api.call("GET", ENV + "/decrypt").body
+
+
+@pytest.mark.parametrize("text", _KEPT_VIEW_TEXTS)
+def test_the_decrypted_view_kept_at_write_is_what_decrypting_gives(api: Api, text: str) -> None:
+    api.create()
+    kept, decrypted = _views(api, text)
+    assert kept == decrypted
+    # Only what is under ``values`` is decrypted; a secret elsewhere stays a ciphertext.
+    assert yaml.safe_load(kept)["values"] == yaml.safe_load(text)["values"]
+
+
+@settings(max_examples=60, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(value=_SECRET_TEXT, block=st.booleans())
+def test_the_kept_decrypted_view_matches_for_any_value(api: Api, value: str, block: bool) -> None:
+    api.svc.reset()
+    api.create()
+    arg = quote_yaml(value)
+    text = (
+        f"values:\n  s:\n    fn::secret: {arg}\n  n: 1\n"
+        if block
+        else (f"values: {{s: {{fn::secret: {arg}}}, n: 1}}\n")
+    )
+    if "$" in value:  # an interpolation the test does not mean to write
+        text = text.replace("$", "$$")
+    kept, decrypted = _views(api, text)
+    assert kept == decrypted
+
+
+def test_a_definition_sent_with_ciphertexts_is_decrypted_on_read(api: Api) -> None:
+    api.create()
+    assert api.patch(f"values:\n  s: {{fn::secret: {CANARY}}}\n").status == 200
+    stored = api.call("GET", ENV).body.decode()
+    kept, decrypted = _views(api, stored + "  t: {fn::secret: two}\n")
+    assert kept == decrypted
+    assert yaml.safe_load(kept)["values"] == {
+        "s": {"fn::secret": CANARY},
+        "t": {"fn::secret": "two"},
+    }

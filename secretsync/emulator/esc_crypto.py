@@ -147,18 +147,32 @@ def _is_secret_call(node: Mapping) -> bool:
     return len(node.entries) == 1 and node.entries[0][0].value == "fn::secret"
 
 
-def encrypt_definition(text: str, root: Node | None, keeper: SecretKeeper) -> str:
-    """Replace each plaintext ``fn::secret`` argument with ``{ciphertext: ...}``.
+def encrypt_definition(
+    text: str, root: Node | None, keeper: SecretKeeper
+) -> tuple[str, str | None]:
+    """``text`` with each plaintext ``fn::secret`` argument replaced by ``{ciphertext:
+    ...}`` (what is stored), and the text ``/decrypt`` will give for it, made in the same
+    pass from the plaintexts at hand, so the first decrypted read of a revision need not
+    parse and decrypt it again.
 
     The caller has already checked every plaintext is a string literal (see
-    :func:`secretsync.emulator.esc_eval.secret_literal_problem`).
+    :func:`secretsync.emulator.esc_eval.secret_literal_problem`). The second text is None
+    when ``text`` already holds ciphertexts under ``values`` (a client sending back what a
+    plain GET gave): those are decrypted on read, as any stored revision can be.
     """
-    edits = []
+    under_values = {id(arg) for _, arg in _calls_under_values(root)}
+    stored, shown = [], []
+    sent_ciphertext = False
     for _, arg in secret_calls(root):
         if isinstance(arg, Scalar) and arg.is_str:
-            cipher = keeper.encrypt(str(arg.value))
-            edits.append((arg.span.start, arg.span.stop, f"{{ciphertext: {cipher}}}"))
-    return _splice(text, edits)
+            plain = str(arg.value)
+            cipher = f"{{ciphertext: {keeper.encrypt(plain)}}}"
+            stored.append((arg.span.start, arg.span.stop, cipher))
+            new = quote_yaml(plain) if id(arg) in under_values else cipher
+            shown.append((arg.span.start, arg.span.stop, new))
+        elif id(arg) in under_values and ciphertext_of(arg) is not None:
+            sent_ciphertext = True
+    return _splice(text, stored), None if sent_ciphertext else _splice(text, shown)
 
 
 def decrypt_definition(text: str, root: Node | None, keeper: SecretKeeper) -> str:

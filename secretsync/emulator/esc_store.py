@@ -207,8 +207,10 @@ class EscStore:
             _, diags = self.evaluate(env.org, env.ref, text)
         if diags:
             return diags
-        stored = encrypt_definition(text, root, self.keeper)
-        env.revisions.append(Revision(env.current.number + 1, self._clock.now(), stored))
+        stored, shown = encrypt_definition(text, root, self.keeper)
+        number = env.current.number + 1
+        env.revisions.append(Revision(number, self._clock.now(), stored))
+        env.decrypted_cache = None if shown is None else (number, shown)
         return []
 
     def evaluate(self, org: str, ref: str, text: str) -> tuple[EValue, list[Diagnostic]]:

@@ -216,8 +216,9 @@ async def plan_environments(
     reads, times = await _together(
         asyncio.gather(*(_read(esc, smap, env) for env in environments)), times_in
     )
+    judged: dict[str, Classification | None] = {}  # one verdict per secret, every env
     return [
-        _plan(smap, env, definition, source, times, options)
+        _plan(smap, env, definition, source, times, options, judged)
         for env, (definition, _) in zip(environments, reads, strict=True)
     ]
 
@@ -251,12 +252,15 @@ async def sync_environments(
     notify("*", "read")
     results: dict[str, EnvResult] = {}
     ready = []
+    # A secret's verdict depends on its type, name and source value, never on the
+    # environment: judged once for the whole run, re-plans after a 409 included.
+    judged: dict[str, Classification | None] = {}
     for env, outcome in zip(environments, reads, strict=True):
         if isinstance(outcome, SecretSyncError):
             results[env] = EnvResult(EnvPlan(env, smap.esc_ref(env)), error=outcome)
             continue
         definition, etag, revision = outcome
-        plan = _plan(smap, env, definition, source, times, options)
+        plan = _plan(smap, env, definition, source, times, options, judged)
         _check(plan, options)
         ready.append((env, plan, definition, etag, revision))
 
@@ -270,7 +274,7 @@ async def sync_environments(
         result = EnvResult(plan=plan)
         try:
             await _write_loop(
-                esc, smap, env, result, definition, etag, source, times, options, revision
+                esc, smap, env, result, definition, etag, source, times, options, revision, judged
             )
         except RefusedError:
             raise
@@ -295,10 +299,11 @@ async def _write_loop(
     times: Mapping[str, str | None] | None,
     options: SyncOptions,
     revision: int | None = None,
+    judged: dict[str, Classification | None] | None = None,
 ) -> None:
     env_name = smap.environments[env].esc_env
     sent: tuple[EnvPlan, str] | None = None  # the last write answered with a 409
-    judged: dict[str, Classification | None] = {}  # verdicts, kept across re-plans
+    judged = {} if judged is None else judged  # verdicts, kept across re-plans
     for attempt in range(1, options.max_attempts + 1):
         result.attempts = attempt
         if attempt > 1:
