@@ -126,6 +126,23 @@ def test_binds_loopback_only_unless_told_otherwise() -> None:
         assert served.url.startswith("http://127.0.0.1:")
 
 
+def test_many_simultaneous_connections_are_all_accepted() -> None:
+    """The listen backlog holds a burst: with socketserver's default of 5 the kernel
+    dropped the seventh SYN, and that client waited a whole second to resend it (a sync
+    listing ten pages at once stalled so). Nothing accepts here until all are in."""
+    server = EmulatorServer(Emulator())  # listening, not yet accepting
+    sockets: list[socket.socket] = []
+    try:
+        for _ in range(40):
+            # Longer than the first SYN resend (1 s), shorter than the second (3 s).
+            sockets.append(socket.create_connection(("127.0.0.1", server.port), timeout=2))
+        assert len(sockets) == 40
+    finally:
+        for sock in sockets:
+            sock.close()
+        server.stop()
+
+
 def _spawn(*args: str) -> subprocess.Popen[str]:
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     return subprocess.Popen(
