@@ -123,9 +123,14 @@ class CredentialsError(ConfigError):
 
 
 class ServiceError(SecretSyncError):
-    """GitHub or ESC failed; ``service`` is ``"github"`` or ``"esc"``."""
+    """GitHub or ESC failed; ``service`` is ``"github"`` or ``"esc"``.
+
+    ``after_unanswered``: an earlier attempt of the same request was sent and its answer
+    never came, so it may have been applied (a 409 may then be answering our own write).
+    """
 
     exit_code = 1
+    after_unanswered = False
 
     def __init__(
         self,

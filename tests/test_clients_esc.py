@@ -155,6 +155,7 @@ async def test_stale_etag_is_a_conflict_and_is_not_retried(secretsync_emulator: 
         "environment scoobyjava-org/default/prod changed since it was read (stale ETag)"
     )
     assert caught.value.hint == "re-read the environment and apply the change again"
+    assert caught.value.after_unanswered is False  # one attempt, answered: nothing applied
     patches = [e["status"] for e in emu.request_log() if e["method"] == "PATCH"]
     assert patches == [200, 409]
 

@@ -369,6 +369,8 @@ async def test_patch_with_etag_retried_after_a_drop_surfaces_a_conflict(
     assert "region: us" in again.yaml
     assert again.revision == (read.revision or 0) + 1
     assert "re-read" in (caught.value.hint or "")
+    # The 409 met a retry of a write that went out unanswered: it may be our own.
+    assert caught.value.after_unanswered is True
 
 
 async def test_patch_without_etag_is_never_retried(secretsync_emulator: Emulator) -> None:

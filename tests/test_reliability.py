@@ -180,6 +180,64 @@ def test_a_writer_that_never_stops_is_reported_with_its_count(
     assert TOKEN not in _esc_value(emu)
 
 
+def test_the_first_re_read_follows_a_conflict_at_once(
+    emu: Emulator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A 409 is news that the other writer has just written: the re-read goes out at once,
+    and only later ones wait a jittered pause, within the policy's short ceilings."""
+    import asyncio
+
+    from secretsync.sync import apply
+
+    asked: list[float] = []
+    real_sleep = asyncio.sleep
+
+    async def sleep(delay: float) -> None:
+        asked.append(delay)
+        await real_sleep(0)
+
+    monkeypatch.setattr(asyncio, "sleep", sleep)
+    storm = _storm(emu, 3)
+    result = _run(
+        tmp_path, ["sync", "--all"], Interposer(emu.transport(), [storm]), {"API_TOKEN": TOKEN}
+    )
+    assert result.code == 0, result.err
+    options = apply.SyncOptions()
+    # Attempts 2, 3, 4 re-read: none, then pauses below first * 2**0 and first * 2**1.
+    assert len(asked) == 2, asked
+    scale = float(SCALE)
+    assert asked[0] < options.conflict_pause_first * scale
+    assert asked[1] < 2 * options.conflict_pause_first * scale
+
+
+def test_a_conflict_on_a_first_attempt_is_never_taken_for_our_own_write(
+    emu: Emulator, tmp_path: Path
+) -> None:
+    """Another client writes exactly what sync meant to, just before sync's PATCH: the 409
+    came on a first attempt, so nothing of ours landed, and sync must not say it wrote."""
+    inner = emu.transport()
+
+    async def same_write_first(request: httpx.Request) -> None:
+        body = request.content
+        headers = {"Authorization": "token other", "Content-Type": "application/x-yaml"}
+        twin = httpx.Request("PATCH", request.url, headers=headers, content=body)
+        response = await inner.handle_async_request(twin)
+        assert response.status_code == 200
+
+    rule = Rule("PATCH", "/environments/", same_write_first, times=1)
+    result = _run(
+        tmp_path,
+        ["sync", "--all", "--format", "json"],
+        Interposer(emu.transport(), [rule]),
+        {"API_TOKEN": TOKEN},
+    )
+    assert result.code == 0, result.err
+    (environment,) = json.loads(result.out)["environments"]
+    assert environment["attempts"] == 2 and environment["other_writes"] == 1
+    assert environment["written"] is False  # the other client's write, not ours
+    assert TOKEN in _esc_value(emu)
+
+
 # -- push -------------------------------------------------------------------------------
 
 

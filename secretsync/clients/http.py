@@ -280,9 +280,13 @@ class Session:
         count for this call (a read that confirms an unanswered write tries harder).
         """
         waited = [0.0]
+        unanswered = [False]  # an attempt went out and no answer came back
 
         def before_sleep(state: RetryCallState) -> None:
             waited[0] += state.next_action.sleep if state.next_action else 0.0
+            exc = state.outcome.exception() if state.outcome else None
+            if isinstance(exc, _Retryable) and not exc.unsent and exc.delay is None:
+                unanswered[0] = True
             self._log_retry(state)
 
         retrying = AsyncRetrying(
@@ -303,7 +307,12 @@ class Session:
                     )
         except _Retryable as exc:
             tries = int(retrying.statistics.get("attempt_number", 1))
-            raise self._gave_up(exc, what, action, tries, waited[0]) from None
+            failed = self._gave_up(exc, what, action, tries, waited[0])
+            failed.after_unanswered = unanswered[0] or (not exc.unsent and exc.delay is None)
+            raise failed from None
+        except ServiceError as exc:
+            exc.after_unanswered = unanswered[0]
+            raise
         raise AssertionError("unreachable")  # pragma: no cover  # tenacity reraises
 
     def _check_origin(self, path: str, what: str, action: str) -> None:

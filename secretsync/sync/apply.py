@@ -12,9 +12,10 @@ writes nothing anywhere.
 A write whose answer never came (the client gave up after dropped connections, 5xx or
 rate limits) may still have landed: before reporting a failure, sync reads the environment
 once more, trying harder, and reports success when what it meant to write is there. Beside
-a busy writer, each re-read waits a jittered, growing pause first (so two syncs, or a sync
-and a periodic writer, stop meeting at the same instant) and then re-applies at once; the
-revisions other writers made meanwhile are counted for the message.
+a busy writer, the first re-read follows the 409 at once (the other writer has just
+written), later ones wait a jittered, growing pause (so a sync and a periodic writer stop
+meeting at the same instant); each re-applies at once, and the revisions other writers
+made meanwhile are counted for the message.
 """
 
 from __future__ import annotations
@@ -38,7 +39,7 @@ from secretsync.errors import (
     UnreachableError,
     listing,
 )
-from secretsync.sync.definition import EscDefinition, format_timestamp
+from secretsync.sync.definition import EscDefinition, format_timestamp, no_collection
 from secretsync.sync.plan import EnvPlan, apply_plan, build_plan
 from secretsync.sync.sources import SourceValues
 
@@ -75,10 +76,12 @@ class SyncOptions:
     max_deletes: int = 5
     allow_placeholders: bool = False
     max_attempts: int = 8  # writes per environment when other writers keep changing it
-    # The pause before re-reading after a 409: uniform in [0, min(cap, first * 2**n)) s
-    # ("full jitter"), times the client's time_scale.
-    conflict_pause_first: float = 0.05
-    conflict_pause_cap: float = 1.0
+    # The pause before the re-read of attempt n >= 3 after a 409: uniform in
+    # [0, min(cap, first * 2**(n-3))) s ("full jitter"), times the client's time_scale.
+    # Short, as Kubernetes' RetryOnConflict is (10 ms steps): a 409 is news that the other
+    # writer has just finished, and waiting long only gives it time to start again.
+    conflict_pause_first: float = 0.01
+    conflict_pause_cap: float = 0.1
     shard: ShardFilter | None = None  # sync --shard: one shard's secrets and paths
 
 
@@ -306,11 +309,14 @@ async def _write_loop(
     judged = {} if judged is None else judged  # verdicts, kept across re-plans
     for attempt in range(1, options.max_attempts + 1):
         result.attempts = attempt
+        text: str | None
         if attempt > 1:
             await _pause(esc, options, attempt)
             landed_before = revision
             try:
-                definition, etag, revision = await _read_revision(esc, smap, env)
+                current = await esc.get_definition(
+                    smap.esc_org, smap.esc_project, env_name, decrypt=True
+                )
             except (UnreachableError, RateLimitError):
                 # The 409 may have answered our own write (landed, answer lost): look
                 # harder before giving up on a read that failed.
@@ -319,29 +325,39 @@ async def _write_loop(
                 ):
                     return
                 raise
-            if sent is not None and definition.dump() == sent[1]:
-                # Our own write landed; its answer was lost and the client's retry met
-                # the new ETag. What is in ESC is exactly what we sent.
-                result.plan, result.written = sent[0], True
-                result.other_writes += _others(landed_before, revision, ours=1)
-                return
-            # A 409 may also follow our own landed write (its answer lost) with another
-            # writer's change on top: the re-plan below then finds nothing left to write.
-            # (Counted as others' either way: a plain conflict is by far the likelier.)
-            result.other_writes += _others(landed_before, revision, ours=0)
-            result.plan = _plan(smap, env, definition, source, times, options, judged)
-            _check(result.plan, options)
-            if sent is not None and not result.plan.needs_write:
-                result.written = True
-                return
-        if not result.plan.needs_write:
+            etag, revision = current.etag, current.revision
+            # From here to the write is the window another writer must leave open: no
+            # await, and no collector pass over the heap, until the write is on its way.
+            with no_collection():
+                definition = EscDefinition.parse(current.yaml)
+                if sent is not None and definition.dump() == sent[1]:
+                    # Our own write landed; its answer was lost and the client's retry met
+                    # the new ETag. What is in ESC is exactly what we sent.
+                    result.plan, result.written = sent[0], True
+                    result.other_writes += _others(landed_before, revision, ours=1)
+                    return
+                # A 409 may also follow our own landed write (its answer lost) with
+                # another writer's change on top: the re-plan then finds nothing left to
+                # write. (Counted as others' either way: a plain conflict is likelier.)
+                result.other_writes += _others(landed_before, revision, ours=0)
+                result.plan = _plan(smap, env, definition, source, times, options, judged)
+                _check(result.plan, options)
+                if sent is not None and not result.plan.needs_write:
+                    result.written = True
+                    return
+                text = _edited(definition, result.plan, source)
+        else:
+            with no_collection():
+                text = _edited(definition, result.plan, source)
+        if text is None:
             return
-        apply_plan(definition, result.plan, source, _now())
-        text = definition.dump()
         try:
             await esc.update_definition(smap.esc_org, smap.esc_project, env_name, text, etag=etag)
-        except ConflictError:
-            sent = (result.plan, EscDefinition.parse(text).dump())
+        except ConflictError as exc:
+            # Only a 409 met by a retry can be answering our own write; a first attempt's
+            # 409 means nothing was applied, and the re-read needs no comparison (it is
+            # the read-to-write window a busy writer has to leave open).
+            sent = (result.plan, EscDefinition.parse(text).dump()) if exc.after_unanswered else None
             continue
         except (UnreachableError, RateLimitError):
             # No answer came, but an attempt may have been applied before its answer was
@@ -359,6 +375,14 @@ async def _write_loop(
         status=409,
         hint="run sync again, or when the other writer is quieter",
     )
+
+
+def _edited(definition: EscDefinition, plan: EnvPlan, source: SourceValues) -> str | None:
+    """The text to write for ``plan``, or None when it has nothing to write."""
+    if not plan.needs_write:
+        return None
+    apply_plan(definition, plan, source, _now())
+    return definition.dump()
 
 
 async def _landed(
@@ -395,8 +419,15 @@ def _others(before: int | None, after: int | None, *, ours: int) -> int:
 
 
 async def _pause(esc: EscClient, options: SyncOptions, attempt: int) -> None:
-    """Full-jitter backoff before the re-read of attempt ``attempt`` (2 and up)."""
-    ceiling = min(options.conflict_pause_cap, options.conflict_pause_first * 2 ** (attempt - 2))
+    """The pause before the re-read of attempt ``attempt`` (2 and up).
+
+    None before the first re-read: a 409 says another writer has just written, so the
+    moment right after it is the one most likely to stay quiet until our write arrives.
+    Full-jitter backoff after that, so a sync never keeps pace with a writer's period.
+    """
+    if attempt <= 2:
+        return
+    ceiling = min(options.conflict_pause_cap, options.conflict_pause_first * 2 ** (attempt - 3))
     await asyncio.sleep(random.uniform(0, ceiling) * esc.policy.time_scale)  # noqa: S311
 
 

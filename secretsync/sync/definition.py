@@ -40,7 +40,14 @@ from secretsync.errors import RequestRejected
 if TYPE_CHECKING:
     from ruamel.yaml import YAML
 
-__all__ = ["BOOKKEEPING_ROOT", "ENV_VARS_ROOT", "EscDefinition", "ManagedEntry", "format_timestamp"]
+__all__ = [
+    "BOOKKEEPING_ROOT",
+    "ENV_VARS_ROOT",
+    "EscDefinition",
+    "ManagedEntry",
+    "format_timestamp",
+    "no_collection",
+]
 
 BOOKKEEPING_ROOT = "secretsync"
 ENV_VARS_ROOT = "environmentVariables"
@@ -75,9 +82,10 @@ class _Loader(_BaseLoader):  # type: ignore[valid-type,misc]
 
 
 @contextmanager
-def _no_collection() -> Iterator[None]:
+def no_collection() -> Iterator[None]:
     """Tens of thousands of new nodes, none cyclic garbage: the collector would only re-walk
-    the heap meanwhile (a third of a parse's time)."""
+    the heap meanwhile (a third of a parse's time). Nodes hold no references back up, so
+    what a parse or an edit drops is freed by reference counting all the same."""
     collecting = gc.isenabled()
     gc.disable()
     try:
@@ -286,7 +294,7 @@ class _NodeTree:
     """A document as a libyaml node graph: scalars keep their text and style; no comments."""
 
     def __init__(self, text: str) -> None:
-        with _no_collection():
+        with no_collection():
             loaded = yaml.compose(text, Loader=_Loader)
         self.root: Any = yaml.MappingNode(_MAP, []) if loaded is None else loaded
         self._indexes: dict[int, _Index] = {}
@@ -397,7 +405,7 @@ class _NodeTree:
         for index in self._dirty.values():
             index.compact()
         self._dirty.clear()
-        with _no_collection():
+        with no_collection():
             text: str = yaml.serialize(self.root, Dumper=_Dumper, allow_unicode=True, width=_WIDTH)
         return text
 
