@@ -525,3 +525,29 @@ def test_a_definition_sent_with_ciphertexts_is_decrypted_on_read(api: Api) -> No
         "s": {"fn::secret": CANARY},
         "t": {"fn::secret": "two"},
     }
+
+
+def test_a_parsed_tree_holds_no_cycle_so_dropping_it_frees_it() -> None:
+    """Nodes refer up to places, never to their container: the emulator pauses the cyclic
+    collector while it builds trees, so a tree must go with its last reference."""
+    import gc
+
+    from secretsync.emulator.esc_syntax import Mapping, Scalar, parse_definition
+
+    def nodes() -> int:
+        return sum(isinstance(o, (Mapping, Scalar)) for o in gc.get_objects())
+
+    text = "values:\n" + "".join(f"  k{i}:\n    fn::secret: v{i}\n" for i in range(50))
+    gc.collect()
+    before = nodes()
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        root, diags = parse_definition(text, "proj/dev")
+        assert diags == [] and isinstance(root, Mapping)
+        assert root.entries[0][1].entries[3][1].path == "values.k3"  # type: ignore[union-attr]
+        del root
+        assert nodes() == before
+    finally:
+        if was:
+            gc.enable()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import threading
 from typing import Any
 
 import httpx
@@ -126,6 +127,27 @@ def test_changing_sync_reads_once_and_writes_once_per_environment(
     assert set(managed) == {"app.ai.openai_api_key", "app.ai.db_password", "app.ai.deploy_key"}
     assert managed["app.ai.db_password"]["secret"] == "DB_PASSWORD"
     assert managed["app.ai.db_password"]["github_updated_at"] is None
+
+
+def test_first_writes_are_edited_off_the_event_loop_one_at_a_time(
+    served: ServedEmulator, smap: SecretMap, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each environment's first edit runs on the one editor thread, never on the event
+    loop's, so the writes of environments edited earlier keep going out meanwhile."""
+    from secretsync.sync import apply
+
+    threads: list[str] = []
+    real = apply._edited
+
+    def edited(*args: Any) -> str | None:
+        threads.append(threading.current_thread().name)
+        return real(*args)
+
+    monkeypatch.setattr(apply, "_edited", edited)
+    results = _sync(served, smap, VALUES)
+    assert [r.written for r in results] == [True, True]
+    assert len(threads) == 2 and len(set(threads)) == 1
+    assert threads[0].startswith("secretsync-edit") and threads[0] != "MainThread"
 
 
 def test_repeated_sync_reads_once_and_writes_nothing(

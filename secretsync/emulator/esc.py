@@ -35,6 +35,7 @@ from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
 from typing import Any
 
+from secretsync._collector import paused
 from secretsync.emulator import esc_manage
 from secretsync.emulator._http import Clock, EmuRequest, EmuResponse, isoformat_z
 from secretsync.emulator.esc_open import Fail, OpenSessions, diagnostics_response
@@ -94,7 +95,9 @@ class EscService:
         parts = req.path.split("/")[1:]
         if parts and parts[-1] == "":
             parts = parts[:-1]
-        with self._locked(req.method, parts):
+        # Parsing, evaluating and encrypting a big definition builds acyclic trees: no
+        # collector passes over the host's heap meanwhile (see secretsync._collector).
+        with self._locked(req.method, parts), paused():
             try:
                 return self._route(req, parts)
             except Fail as fail:

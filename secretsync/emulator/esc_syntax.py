@@ -14,7 +14,6 @@ offsets are worked out only for the nodes a diagnostic or an answer names.
 
 from __future__ import annotations
 
-import gc
 import json
 import re
 from collections.abc import Iterator
@@ -22,6 +21,8 @@ from dataclasses import dataclass
 from typing import Any
 
 import yaml
+
+from secretsync._collector import paused
 
 __all__ = [
     "Access",
@@ -122,21 +123,43 @@ class Diagnostic:
         return out
 
 
-class _Node:
-    """What every node has: its span, and its property path, worked out when first asked
-    for (from the parent's path and the key), since most paths are never shown."""
+class _Where:
+    """A node's place: the place of the container it sits in, and its key there.
 
-    __slots__ = ("_path", "key", "parent", "span")
+    Nodes refer only upward to places, never to their container, so a parsed tree holds no
+    cycle: dropped, it is freed by reference counting at once instead of waiting for the
+    cyclic collector (which the emulator pauses while it builds trees).
+    """
 
-    def __init__(self, span: Span, parent: Mapping | Sequence | None, key: str | int) -> None:
-        self.span, self.parent, self.key = span, parent, key
-        self._path: str | None = None if parent is not None else ""
+    __slots__ = ("_path", "key", "up")
+
+    def __init__(self, up: _Where | None, key: str | int) -> None:
+        self.up, self.key = up, key
+        self._path: str | None = None if up is not None else ""
 
     @property
     def path(self) -> str:
         if self._path is None:
-            assert self.parent is not None
-            self._path = _key_path(self.parent.path, self.key)
+            assert self.up is not None
+            self._path = _key_path(self.up.path, self.key)
+        return self._path
+
+
+class _Node:
+    """What every node has: its span, and its property path, worked out when first asked
+    for (from the container's path and the key), since most paths are never shown."""
+
+    __slots__ = ("_path", "key", "span", "up")
+
+    def __init__(self, span: Span, up: _Where | None, key: str | int) -> None:
+        self.span, self.up, self.key = span, up, key
+        self._path: str | None = None if up is not None else ""
+
+    @property
+    def path(self) -> str:
+        if self._path is None:
+            assert self.up is not None
+            self._path = _key_path(self.up.path, self.key)
         return self._path
 
 
@@ -147,12 +170,12 @@ class Scalar(_Node):
         self,
         value: Any,
         span: Span,
-        parent: Mapping | Sequence | None,
+        up: _Where | None,
         key: str | int,
         is_str: bool,
     ) -> None:
-        self.span, self.parent, self.key = span, parent, key
-        self._path = None if parent is not None else ""
+        self.span, self.up, self.key = span, up, key
+        self._path = None if up is not None else ""
         self.value = value  # a fn::secret literal is plaintext: never in a repr
         self.is_str = is_str
 
@@ -161,10 +184,11 @@ class Scalar(_Node):
 
 
 class Mapping(_Node):
-    __slots__ = ("_first", "entries")
+    __slots__ = ("_first", "entries", "here")
 
-    def __init__(self, span: Span, parent: Mapping | Sequence | None, key: str | int) -> None:
-        super().__init__(span, parent, key)
+    def __init__(self, span: Span, up: _Where | None, key: str | int) -> None:
+        super().__init__(span, up, key)
+        self.here = _Where(up, key)  # what the entries' nodes refer to
         self.entries: list[tuple[Scalar, Node]] = []
         self._first: dict[str, Node] | None = None
 
@@ -182,10 +206,11 @@ class Mapping(_Node):
 
 
 class Sequence(_Node):
-    __slots__ = ("items",)
+    __slots__ = ("here", "items")
 
-    def __init__(self, span: Span, parent: Mapping | Sequence | None, key: str | int) -> None:
-        super().__init__(span, parent, key)
+    def __init__(self, span: Span, up: _Where | None, key: str | int) -> None:
+        super().__init__(span, up, key)
+        self.here = _Where(up, key)  # what the items' nodes refer to
         self.items: list[Node] = []
 
     def __repr__(self) -> str:
@@ -354,6 +379,7 @@ class _Builder:
                     muted = True
                 else:
                     key = pending.value
+            up = parent.here if parent is not None else None
             node: Node
             if kind is scalar_event:
                 span = Span(pos, event.start_mark, event.end_mark)
@@ -367,22 +393,22 @@ class _Builder:
                                 tag = resolved
                                 break
                 if tag == _STR_TAG:
-                    node = Scalar(raw, span, parent, key, True)
+                    node = Scalar(raw, span, up, key, True)
                 elif is_key:
-                    node = Scalar(None, span, parent, key, True)  # refused below
+                    node = Scalar(None, span, up, key, True)  # refused below
                 else:
-                    node = self._typed(raw, tag, span, parent, key, muted)
+                    node = self._typed(raw, tag, span, up, key, muted)
             elif kind is map_start or kind is seq_start:
                 if len(stack) >= MAX_DEPTH:
                     raise _TooDeep(event.start_mark)
                 span = Span(pos, event.start_mark, event.end_mark)
-                container = (Mapping if kind is map_start else Sequence)(span, parent, key)
+                container = (Mapping if kind is map_start else Sequence)(span, up, key)
                 stack.append([container, None, set(), muted])
                 continue
             elif kind is alias_event:
                 span = Span(pos, event.start_mark, event.end_mark)
                 self.aliases.append(Diagnostic("alias nodes are not supported", "", span))
-                node = Scalar(None, span, parent, key, False)
+                node = Scalar(None, span, up, key, False)
             elif kind is yaml.MappingEndEvent or kind is yaml.SequenceEndEvent:
                 node = stack.pop()[0]
                 node.span = Span(pos, node.span._begin, event.end_mark)
@@ -435,29 +461,29 @@ class _Builder:
         raw: str,
         tag: str,
         span: Span,
-        parent: Mapping | Sequence | None,
+        up: _Where | None,
         key: str | int,
         muted: bool,
     ) -> Scalar:
         """A scalar whose tag is not ``str``: null, bool, a number, or a diagnostic."""
         if tag == _CORE + "null":
-            return Scalar(None, span, parent, key, False)
+            return Scalar(None, span, up, key, False)
         if tag == _CORE + "bool":
-            return Scalar(raw.lower() == "true", span, parent, key, False)
+            return Scalar(raw.lower() == "true", span, up, key, False)
         if tag in (_CORE + "int", _CORE + "float"):
             try:
-                return Scalar(_number(raw), span, parent, key, False)
+                return Scalar(_number(raw), span, up, key, False)
             except ValueError:
                 if not muted:
-                    self.diags.append(Diagnostic("invalid number", _path_of(parent, key), span))
+                    self.diags.append(Diagnostic("invalid number", _path_of(up, key), span))
         elif not muted:
-            diag = Diagnostic(f"unsupported YAML tag {tag}", _path_of(parent, key), span)
+            diag = Diagnostic(f"unsupported YAML tag {tag}", _path_of(up, key), span)
             self.diags.append(diag)
-        return Scalar(str(raw), span, parent, key, True)
+        return Scalar(str(raw), span, up, key, True)
 
 
-def _path_of(parent: Mapping | Sequence | None, key: str | int) -> str:
-    return "" if parent is None else _key_path(parent.path, key)
+def _path_of(up: _Where | None, key: str | int) -> str:
+    return "" if up is None else _key_path(up.path, key)
 
 
 def parse_definition(text: str, environment: str) -> tuple[Node | None, list[Diagnostic]]:
@@ -465,12 +491,9 @@ def parse_definition(text: str, environment: str) -> tuple[Node | None, list[Dia
     positions = _Positions(text, environment)
     builder = _Builder(positions)
     loader = _Loader(text)
-    # Tens of thousands of new objects, none cyclic garbage: the collector would only
-    # re-walk the emulator's whole heap over and over meanwhile.
-    collecting = gc.isenabled()
-    gc.disable()
     try:
-        root = builder.build(loader)
+        with paused():  # tens of thousands of new objects, none of them in a cycle
+            root = builder.build(loader)
     except _TooDeep as exc:
         deep = positions.span(exc.mark, exc.mark)
         return None, [Diagnostic(f"nested deeper than {MAX_DEPTH} levels", "", deep)]
@@ -483,8 +506,6 @@ def parse_definition(text: str, environment: str) -> tuple[Node | None, list[Dia
         return None, [Diagnostic("invalid YAML")]
     finally:
         loader.dispose()
-        if collecting:
-            gc.enable()
     return root, builder.aliases + builder.diags
 
 

@@ -24,10 +24,12 @@ import asyncio
 import inspect
 import random
 from collections.abc import Awaitable, Callable, Mapping, Sequence
+from concurrent.futures import Executor, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, TypeVar
 
+from secretsync._collector import paused
 from secretsync.clients import Scope, scope_of
 from secretsync.errors import (
     ConflictError,
@@ -39,7 +41,7 @@ from secretsync.errors import (
     UnreachableError,
     listing,
 )
-from secretsync.sync.definition import EscDefinition, format_timestamp, no_collection
+from secretsync.sync.definition import EscDefinition, format_timestamp
 from secretsync.sync.plan import EnvPlan, apply_plan, build_plan
 from secretsync.sync.sources import SourceValues
 
@@ -277,8 +279,9 @@ async def sync_environments(
         result = EnvResult(plan=plan)
         try:
             await _write_loop(
-                esc, smap, env, result, definition, etag, source, times, options, revision, judged
-            )
+                esc, smap, env, result, definition, etag, source, times, options, revision,
+                judged, editor,
+            )  # fmt: skip
         except RefusedError:
             raise
         except SecretSyncError as exc:
@@ -286,8 +289,11 @@ async def sync_environments(
         notify(env, "done")
         return result
 
-    for result in await asyncio.gather(*(one(*job) for job in ready)):
-        results[result.plan.environment] = result
+    # One worker edits the first writes in turn, off the event loop: each environment's
+    # write goes out while the next one is being edited.
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="secretsync-edit") as editor:
+        for result in await asyncio.gather(*(one(*job) for job in ready)):
+            results[result.plan.environment] = result
     return [results[env] for env in environments]
 
 
@@ -303,6 +309,7 @@ async def _write_loop(
     options: SyncOptions,
     revision: int | None = None,
     judged: dict[str, Classification | None] | None = None,
+    editor: Executor | None = None,
 ) -> None:
     env_name = smap.environments[env].esc_env
     sent: tuple[EnvPlan, str] | None = None  # the last write answered with a 409
@@ -328,7 +335,7 @@ async def _write_loop(
             etag, revision = current.etag, current.revision
             # From here to the write is the window another writer must leave open: no
             # await, and no collector pass over the heap, until the write is on its way.
-            with no_collection():
+            with paused():
                 definition = EscDefinition.parse(current.yaml)
                 if sent is not None and definition.dump() == sent[1]:
                     # Our own write landed; its answer was lost and the client's retry met
@@ -347,8 +354,10 @@ async def _write_loop(
                     return
                 text = _edited(definition, result.plan, source)
         else:
-            with no_collection():
-                text = _edited(definition, result.plan, source)
+            # On the editor's thread (see sync_environments), so the event loop keeps
+            # sending the writes of the environments edited before this one.
+            loop = asyncio.get_running_loop()
+            text = await loop.run_in_executor(editor, _edited, definition, result.plan, source)
         if text is None:
             return
         try:
@@ -381,8 +390,9 @@ def _edited(definition: EscDefinition, plan: EnvPlan, source: SourceValues) -> s
     """The text to write for ``plan``, or None when it has nothing to write."""
     if not plan.needs_write:
         return None
-    apply_plan(definition, plan, source, _now())
-    return definition.dump()
+    with paused():
+        apply_plan(definition, plan, source, _now())
+        return definition.dump()
 
 
 async def _landed(

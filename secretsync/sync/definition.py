@@ -22,11 +22,9 @@ from __future__ import annotations
 
 import base64
 import binascii
-import gc
 import io
 import re
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from itertools import islice
@@ -35,6 +33,7 @@ from typing import TYPE_CHECKING, Any
 import yaml
 
 from secretsync import timestamps
+from secretsync._collector import paused
 from secretsync.errors import RequestRejected
 
 if TYPE_CHECKING:
@@ -46,7 +45,6 @@ __all__ = [
     "EscDefinition",
     "ManagedEntry",
     "format_timestamp",
-    "no_collection",
 ]
 
 BOOKKEEPING_ROOT = "secretsync"
@@ -79,20 +77,6 @@ class _Loader(_BaseLoader):  # type: ignore[valid-type,misc]
                         return str(tag)
             return _STR
         return _MAP if kind is yaml.MappingNode else "tag:yaml.org,2002:seq"
-
-
-@contextmanager
-def no_collection() -> Iterator[None]:
-    """Tens of thousands of new nodes, none cyclic garbage: the collector would only re-walk
-    the heap meanwhile (a third of a parse's time). Nodes hold no references back up, so
-    what a parse or an edit drops is freed by reference counting all the same."""
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if collecting:
-            gc.enable()
 
 
 _HASH = re.compile("#")
@@ -294,7 +278,7 @@ class _NodeTree:
     """A document as a libyaml node graph: scalars keep their text and style; no comments."""
 
     def __init__(self, text: str) -> None:
-        with no_collection():
+        with paused():
             loaded = yaml.compose(text, Loader=_Loader)
         self.root: Any = yaml.MappingNode(_MAP, []) if loaded is None else loaded
         self._indexes: dict[int, _Index] = {}
@@ -320,7 +304,8 @@ class _NodeTree:
                 yield str(pair[0].value), pair[1]
 
     def items(self, mapping: Any) -> list[tuple[str, Any]]:
-        return list(self._pairs(mapping))
+        scalar = yaml.ScalarNode  # a comprehension: this runs for every bookkeeping record
+        return [(str(p[0].value), p[1]) for p in mapping.value if p and type(p[0]) is scalar]
 
     def first_items(self, mapping: Any, count: int) -> list[tuple[str, Any]]:
         """The first ``count`` of :meth:`items`, without walking a big mapping."""
@@ -405,7 +390,7 @@ class _NodeTree:
         for index in self._dirty.values():
             index.compact()
         self._dirty.clear()
-        with no_collection():
+        with paused():
             text: str = yaml.serialize(self.root, Dumper=_Dumper, allow_unicode=True, width=_WIDTH)
         return text
 
@@ -545,9 +530,15 @@ class EscDefinition:
         return value.replace("$$", "$"), None
 
     def is_canonical(self, path: str, value: str) -> bool:
-        """True when ``path`` holds ``value`` in exactly the encoding sync would write."""
+        """True when ``path`` holds ``value`` in exactly the encoding sync would write
+        (:meth:`_encode`, compared as plain data rather than built to compare)."""
         node = self._at(path)
-        return node is not None and self._plain(node) == self._plain(self._encode(value))
+        if node is None:
+            return False
+        if "$" not in value:
+            return bool(self._plain(node) == {SECRET_FN: value})
+        encoded = base64.b64encode(value.encode("utf-8")).decode("ascii")
+        return bool(self._plain(node) == {BASE64_FN: {SECRET_FN: encoded}})
 
     def env_var_target(self, name: str) -> str | None:
         """The ``${...}`` text ``environmentVariables.<name>`` holds, or None."""

@@ -166,9 +166,10 @@ def build_plan(
             )
         )
     by_name = {secret.name: secret for secret in secrets}
+    blockers: dict[str, str | None] = {}  # parent path -> what is in the way of its keys
     for item in plan.items:
         if item.action in (Action.ADD, Action.CHANGE, Action.REFRESH):
-            for message in _in_the_way(definition, item, managed):
+            for message in _in_the_way(definition, item, managed, blockers):
                 if message not in plan.blocked:
                     plan.blocked.append(message)
         if allow_placeholders or item.action not in (Action.ADD, Action.CHANGE):
@@ -185,9 +186,16 @@ def build_plan(
 
 
 def _in_the_way(
-    definition: EscDefinition, item: PlanItem, managed: Mapping[str, ManagedEntry]
+    definition: EscDefinition,
+    item: PlanItem,
+    managed: Mapping[str, ManagedEntry],
+    blockers: dict[str, str | None],
 ) -> list[str]:
-    """Values sync would have to replace to write ``item`` and that it did not write."""
+    """Values sync would have to replace to write ``item`` and that it did not write.
+
+    ``blockers`` keeps :meth:`EscDefinition.blocking_ancestor` by parent path for the
+    plan: it depends on the parents alone, and a thousand secrets share a few parents.
+    """
     found = []
     writes = {  # what is written -> a path whose parents must be mappings
         item.esc_path: item.esc_path,
@@ -195,7 +203,10 @@ def _in_the_way(
         f"the bookkeeping of {item.esc_path}": f"{BOOKKEEPING_ROOT}.managed.record",
     }
     for what, path in writes.items():
-        blocker = definition.blocking_ancestor(path)
+        parent = path.rpartition(".")[0]
+        if parent not in blockers:
+            blockers[parent] = definition.blocking_ancestor(path)
+        blocker = blockers[parent]
         # A path sync itself wrote (the map moved a secret below it) may be replaced.
         if blocker is None or blocker.removeprefix("values.") in managed:
             continue
