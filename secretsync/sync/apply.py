@@ -147,7 +147,10 @@ async def _read_revision(
     current = await esc.get_definition(
         smap.esc_org, smap.esc_project, env_name, decrypt=True, attempts=attempts
     )
-    return EscDefinition.parse(current.yaml), current.etag, current.revision
+    # Off the event loop: the other environments' answers and GitHub's pages keep coming
+    # while a big definition is parsed.
+    definition = await asyncio.to_thread(EscDefinition.parse, current.yaml)
+    return definition, current.etag, current.revision
 
 
 def _plan(
