@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import json
 from typing import Any
@@ -133,6 +134,65 @@ async def test_a_smaller_server_page_cap_is_respected() -> None:
         names = [s.name for s in await gh.list_secrets(ORG)]
     assert names == [item["name"] for item in everything]
     assert route.call_count == 3
+
+
+def _listing(total: int) -> list[dict[str, str]]:
+    return [
+        {
+            "name": f"S{n:03d}",
+            "created_at": "2026-01-01T00:00:00Z",
+            "updated_at": "2026-01-01T00:00:00Z",
+        }
+        for n in range(total)
+    ]
+
+
+@respx.mock
+async def test_expected_pages_go_out_with_page_1() -> None:
+    """The caller expects 250 secrets: pages 1-3 are asked at once (page 1's answer waits
+    here until pages 2 and 3 have arrived, which they only do if sent alongside it)."""
+    everything = _listing(250)
+    arrived: set[int] = set()
+    both = asyncio.Event()
+
+    async def page(request: httpx.Request) -> httpx.Response:
+        n = int(request.url.params["page"])
+        arrived.add(n)
+        if {2, 3} <= arrived:
+            both.set()
+        if n == 1:
+            await asyncio.wait_for(both.wait(), timeout=10)
+        chunk = everything[(n - 1) * 100 : n * 100]
+        return httpx.Response(200, json={"total_count": 250, "secrets": chunk})
+
+    route = respx.get(f"{API}/orgs/acme/actions/secrets").mock(side_effect=page)
+    async with GitHubClient(token="t", base_url=API) as gh:
+        names = [s.name for s in await gh.list_secrets(ORG, expected=250)]
+    assert names == [item["name"] for item in everything]
+    assert route.call_count == 3
+
+
+@pytest.mark.parametrize(
+    ("expected", "total", "calls"),
+    [(500, 120, 5), (150, 420, 5), (0, 120, 2)],
+    ids=["guessed-too-many", "guessed-too-few", "no-guess"],
+)
+@respx.mock
+async def test_a_wrong_guess_costs_requests_never_answers(
+    expected: int, total: int, calls: int
+) -> None:
+    everything = _listing(total)
+
+    def page(request: httpx.Request) -> httpx.Response:
+        n = int(request.url.params["page"])
+        chunk = everything[(n - 1) * 100 : n * 100]  # past the end: an empty list
+        return httpx.Response(200, json={"total_count": total, "secrets": chunk})
+
+    route = respx.get(f"{API}/orgs/acme/actions/secrets").mock(side_effect=page)
+    async with GitHubClient(token="t", base_url=API) as gh:
+        names = [s.name for s in await gh.list_secrets(ORG, expected=expected)]
+    assert names == [item["name"] for item in everything]
+    assert route.call_count == calls
 
 
 @respx.mock

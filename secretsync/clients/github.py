@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Literal
@@ -221,21 +221,27 @@ class GitHubClient(ServiceClient):
         self._key_locks: dict[Scope, asyncio.Lock] = {}
         self._reads = asyncio.Semaphore(max_concurrency)
 
-    async def list_secrets(self, scope: Scope) -> list[SecretMeta]:
-        """Every secret of the scope: page 1, then the rest at once, or ``Link`` by ``Link``."""
-        first = await self._page(scope, scope.secrets_path, {"per_page": PER_PAGE, "page": 1})
-        pages = [first]
+    async def list_secrets(self, scope: Scope, *, expected: int = 0) -> list[SecretMeta]:
+        """Every secret of the scope: page 1, then the rest at once, or ``Link`` by ``Link``.
+
+        ``expected``: how many secrets the caller expects at least (the map's, for sync);
+        that many pages are asked for together with page 1, saving a round trip. A page
+        past the end is an empty list, so a wrong guess costs a request, never an answer.
+        """
+
+        def numbered(number: int) -> Awaitable[_Page]:
+            return self._page(scope, scope.secrets_path, {"per_page": PER_PAGE, "page": number})
+
+        guessed = max(1, math.ceil(expected / PER_PAGE))
+        pages = list(await asyncio.gather(*(numbered(n) for n in range(1, guessed + 1))))
+        first = pages[0]
         if first.total is not None:
             # A server with a smaller page cap than ours shows it in the first page's length.
             size = len(first.secrets) if 0 < len(first.secrets) < PER_PAGE else PER_PAGE
             count = math.ceil(first.total / size)
-            pages += await asyncio.gather(
-                *(
-                    self._page(scope, scope.secrets_path, {"per_page": PER_PAGE, "page": n})
-                    for n in range(2, count + 1)
-                )
-            )
+            pages += await asyncio.gather(*(numbered(n) for n in range(guessed + 1, count + 1)))
         else:
+            pages = [first]  # Link by Link from page 1: guessed pages are not that chain
             url = first.next_url
             while url is not None:
                 page = await self._page(scope, url, None)

@@ -116,14 +116,16 @@ async def github_times(
         scope = scope_of(secret.github, smap.github_org)
         by_scope.setdefault(str(scope), (scope, []))[1].append(secret)
 
-    async def one(scope: Scope) -> dict[str, str | None] | str:
+    async def one(scope: Scope, expected: int) -> dict[str, str | None] | str:
         try:
-            metas = await gh.list_secrets(scope)
+            metas = await gh.list_secrets(scope, expected=expected)
         except (ServiceError, CredentialsError) as exc:
             return f"cannot list the secrets of {scope}: {exc.message}"
         return {meta.name.upper(): format_timestamp(meta.updated_at) for meta in metas}
 
-    listed = await asyncio.gather(*(one(scope) for scope, _ in by_scope.values()))
+    listed = await asyncio.gather(
+        *(one(scope, len(members)) for scope, members in by_scope.values())
+    )
     times: dict[str, str | None] = {}
     warnings: list[str] = []
     for (_, members), found in zip(by_scope.values(), listed, strict=True):
