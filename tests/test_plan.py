@@ -285,3 +285,15 @@ def test_a_shard_plans_only_its_share_and_prunes_only_what_it_owns(smap: SecretM
     two = {i.secret: i.action for i in plans["two"].items}
     assert one == {"OPENAI_API_KEY": Action.UNCHANGED, "GONE": Action.DELETE}
     assert two == {"DB_PASSWORD": Action.UNCHANGED}
+
+
+def test_reprs_stay_short_however_big_the_plan(smap: SecretMap) -> None:
+    """asyncio and anyio build task reprs eagerly (anyio for every cancelled connect), and
+    those include what a task holds: a repr must not walk a 1,000-item plan or definition."""
+    plan = _plan(smap, EscDefinition.parse(""), _source(OPENAI_API_KEY=CANARY))
+    plan.items.extend(plan.items[0] for _ in range(1000))
+    assert repr(plan) == f"EnvPlan({plan.environment!r}, {len(plan.items)} items)"
+    assert repr(EscDefinition.parse("values: {a: 1}\n")) == "EscDefinition(node editor)"
+    assert (
+        repr(EscDefinition.parse("# kept\nvalues: {a: 1}\n")) == "EscDefinition(round-trip editor)"
+    )

@@ -410,7 +410,9 @@ class EscDefinition:
         return isinstance(self._tree, _RuamelTree)
 
     def __repr__(self) -> str:
-        return f"EscDefinition({len(self.managed())} managed paths)"
+        # No walk of the tree: asyncio and anyio build reprs of what tasks hold eagerly.
+        editor = "round-trip" if self.keeps_comments else "node"
+        return f"EscDefinition({editor} editor)"
 
     @classmethod
     def parse(cls, text: str) -> EscDefinition:
