@@ -1,5 +1,7 @@
 """The ESC definition editor as it was before it was made linear: the oracle its tests compare
-the current editor against, byte for byte (kept verbatim but for this docstring).
+the current editor against, byte for byte (kept verbatim but for this docstring and one
+later change in both editors: a bookkeeping record is written as one line, see
+``ManagedEntry.to_line``, and read in either form).
 
 Original docstring follows.
 
@@ -35,6 +37,7 @@ from ruamel.yaml.scalarstring import DoubleQuotedScalarString
 
 from secretsync import timestamps
 from secretsync.errors import RequestRejected
+from secretsync.sync.definition import ManagedEntry as _Current
 
 __all__ = ["BOOKKEEPING_ROOT", "ENV_VARS_ROOT", "EscDefinition", "ManagedEntry", "format_timestamp"]
 
@@ -56,6 +59,15 @@ class ManagedEntry:
     env_var: str
     synced_at: str | None
     github_updated_at: str | None
+
+    # The later change: the one-line record, in the current editor's words.
+    def to_line(self) -> str:
+        return _Current(*vars(self).values()).to_line()
+
+    @classmethod
+    def from_line(cls, line: str) -> ManagedEntry | None:
+        found = _Current.from_line(line)
+        return None if found is None else cls(*vars(found).values())
 
 
 def format_timestamp(moment: datetime | str | None) -> str | None:
@@ -350,6 +362,12 @@ class EscDefinition:
         tree, result = self._tree, {}
         book = self._walk("values", BOOKKEEPING_ROOT, "managed")
         for path, node in tree.items(book) if book is not None and tree.is_map(book) else []:
+            line = tree.text(node)
+            if line is not None:  # the one-line record (a later change, in both editors)
+                entry = ManagedEntry.from_line(line)
+                if entry is not None:
+                    result[path] = entry
+                continue
             if not tree.is_map(node):
                 continue
             fields = {k: tree.text(v) for k, v in tree.items(node)}
@@ -407,20 +425,8 @@ class EscDefinition:
         self._tree.put(env, name, self._tree.string("${" + path + "}", quoted=False))
 
     def set_managed(self, path: str, entry: ManagedEntry) -> None:
-        tree = self._tree
-
-        def scalar(text: str | None) -> Any:
-            return tree.null() if text is None else tree.string(text)
-
-        record = tree.new_map(
-            [
-                ("secret", tree.string(entry.secret, quoted=False)),
-                ("env_var", tree.string(entry.env_var, quoted=False)),
-                ("synced_at", scalar(entry.synced_at)),
-                ("github_updated_at", scalar(entry.github_updated_at)),
-            ]
-        )
-        tree.put(self._mapping("values", BOOKKEEPING_ROOT, "managed"), path, record)
+        record = self._tree.string(entry.to_line(), quoted=False)  # the later change
+        self._tree.put(self._mapping("values", BOOKKEEPING_ROOT, "managed"), path, record)
 
     def remove_env_var(self, name: str, path: str) -> None:
         """Delete ``environmentVariables.<name>`` if it still points at ``path``."""

@@ -34,6 +34,7 @@ from typing import Any
 import httpx
 import yaml
 from canary_support import Run, run_cli
+from sync_support import records_without_times
 
 from secretsync.emulator import Emulator, Faults, ServedEmulator
 from secretsync.sync.definition import EscDefinition
@@ -97,10 +98,7 @@ def _shape(text: str) -> Any:
     document = yaml.safe_load(text) or {}
     values = document.get("values") or {}
     values.pop(FOREIGN, None)
-    for entry in ((values.get("secretsync") or {}).get("managed") or {}).values():
-        entry.pop("synced_at", None)
-        entry.pop("github_updated_at", None)
-    return document
+    return records_without_times(document)
 
 
 def _holds(text: str, env: str, values: dict[str, str]) -> bool:

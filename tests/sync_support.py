@@ -7,10 +7,12 @@ import io
 import json
 import random
 from collections.abc import Mapping
+from typing import Any
 
 from map_support import ACME_HEAD
 
 from secretsync.emulator import Emulator
+from secretsync.sync.definition import ManagedEntry
 from secretsync.sync.sources import SourceValues, load_source
 
 __all__ = ["SYNC_MAP", "json_source", "pem", "seed_app_environments"]
@@ -51,3 +53,17 @@ def seed_app_environments(emu: Emulator, definition: str) -> None:
 def json_source(values: Mapping[str, str]) -> SourceValues:
     """``values`` as the ``json:-`` source reads them (what a workflow's toJSON(secrets) gives)."""
     return load_source("json:-", {}, io.StringIO(json.dumps(values)))
+
+
+def records_without_times(document: Any) -> Any:
+    """``document`` (a loaded definition) with each bookkeeping record cut to (secret,
+    env var): the times differ between two correct runs. Both record forms are read."""
+    values = document.get("values") or {}
+    records = (values.get("secretsync") or {}).get("managed") or {}
+    for path, record in records.items():
+        if isinstance(record, str):
+            entry = ManagedEntry.from_line(record)
+            records[path] = (entry.secret, entry.env_var) if entry else record
+        elif isinstance(record, dict):
+            records[path] = (record.get("secret"), record.get("env_var"))
+    return document

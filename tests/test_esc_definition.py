@@ -180,8 +180,39 @@ def test_bookkeeping_round_trip() -> None:
     again = EscDefinition.parse(text)
     assert again.managed() == {"sophia.ai.openai_api_key": entry}
     raw = yaml.safe_load(text)["values"]["secretsync"]["managed"]["sophia.ai.openai_api_key"]
-    assert raw["synced_at"] == "2026-11-22T10:00:00Z"  # a string, not a YAML timestamp
-    assert raw["github_updated_at"] is None
+    # One line per record (one scalar, not a mapping of four): any YAML reader sees a string.
+    assert raw == "secret=OPENAI_API_KEY env_var=OPENAI_API_KEY synced_at=2026-11-22T10:00:00Z"
+
+
+def test_records_written_as_a_mapping_are_still_read() -> None:
+    """Environments synced before the one-line record keep working, mixed with new ones."""
+    text = (
+        "values:\n  secretsync:\n    managed:\n      a.old:\n        secret: OLD\n"
+        "        env_var: OLD_VAR\n        synced_at: '2026-01-01T00:00:00Z'\n"
+        "        github_updated_at: null\n"
+        "      a.new: secret=NEW synced_at=2026-02-01T00:00:00Z "
+        "github_updated_at=2026-01-31T00:00:00Z\n"
+    )
+    assert EscDefinition.parse(text).managed() == {
+        "a.old": ManagedEntry("OLD", "OLD_VAR", "2026-01-01T00:00:00Z", None),
+        "a.new": ManagedEntry("NEW", "NEW", "2026-02-01T00:00:00Z", "2026-01-31T00:00:00Z"),
+    }
+
+
+@pytest.mark.parametrize(
+    "line",
+    ["", "env_var=ONLY", "secret=", "secret=A junk", "=x secret=A", "secret=A synced_at"],
+)
+def test_a_record_line_sync_cannot_read_is_skipped(line: str) -> None:
+    text = f"values:\n  secretsync:\n    managed:\n      a.b: '{line}'\n      c.d: secret=C\n"
+    assert EscDefinition.parse(text).managed() == {"c.d": ManagedEntry("C", "C", None, None)}
+
+
+def test_a_record_line_ignores_fields_it_does_not_know() -> None:
+    entry = ManagedEntry.from_line(
+        "secret=A env_var=B later_field=x synced_at=2026-01-01T00:00:00Z"
+    )
+    assert entry == ManagedEntry("A", "B", "2026-01-01T00:00:00Z", None)
 
 
 def test_remove_managed_path_cleans_up_and_keeps_the_rest() -> None:
@@ -270,7 +301,8 @@ def test_maps_sync_writes_into_are_block_style(start: str, values: str) -> None:
     assert "values:" in lines
     assert '        fn::secret: "abc"' in lines
     assert "    KEY: ${app.ai.key}" in lines
-    assert len(lines) >= 12  # one key a line, not one flow-style line
+    assert "      app.ai.key: secret=KEY env_var=KEY synced_at=t" in lines
+    assert len(lines) >= 9  # one key a line, not one flow-style line
     assert EscDefinition.parse(text).secret_value("app.ai.key") == "abc"
 
 

@@ -29,7 +29,7 @@ import pytest
 import yaml
 from canary_support import Interposer, Rule, Run, answer, run_cli
 from map_support import ACME_HEAD
-from sync_support import seed_app_environments
+from sync_support import records_without_times, seed_app_environments
 
 from secretsync.clients import EscClient, RetryPolicy
 from secretsync.emulator import Emulator, Faults, ServedEmulator
@@ -161,12 +161,7 @@ def bench(
 
 def _shape(text: str) -> Any:
     """A definition minus sync's timestamps, which differ between two correct runs."""
-    document = yaml.safe_load(text)
-    managed = document.get("values", {}).get("secretsync", {}).get("managed", {})
-    for entry in managed.values():
-        entry.pop("synced_at", None)
-        entry.pop("github_updated_at", None)
-    return document
+    return records_without_times(yaml.safe_load(text))
 
 
 def _holds(text: str, env: str, values: dict[str, str]) -> bool:

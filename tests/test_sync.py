@@ -18,7 +18,7 @@ from secretsync.errors import ConflictError, NotFoundError, RefusedError
 from secretsync.map.load import parse_map
 from secretsync.map.model import SecretMap
 from secretsync.sync.apply import EnvResult, SyncOptions, github_times, sync_environments
-from secretsync.sync.definition import EscDefinition
+from secretsync.sync.definition import EscDefinition, ManagedEntry
 from secretsync.sync.plan import Action
 
 EXISTING = """\
@@ -125,8 +125,9 @@ def test_changing_sync_reads_once_and_writes_once_per_environment(
     }
     managed = doc["values"]["secretsync"]["managed"]
     assert set(managed) == {"app.ai.openai_api_key", "app.ai.db_password", "app.ai.deploy_key"}
-    assert managed["app.ai.db_password"]["secret"] == "DB_PASSWORD"
-    assert managed["app.ai.db_password"]["github_updated_at"] is None
+    record = ManagedEntry.from_line(managed["app.ai.db_password"])
+    assert record is not None and record.secret == "DB_PASSWORD"
+    assert record.github_updated_at is None
 
 
 def test_first_writes_are_edited_off_the_event_loop_one_at_a_time(
@@ -346,7 +347,8 @@ def test_github_times_are_listed_per_scope_and_recorded(
 
     asyncio.run(with_times())
     managed = _definition(emu, "app-staging")["values"]["secretsync"]["managed"]
-    assert managed["app.ai.deploy_key"]["github_updated_at"] == "2026-11-19T08:00:00Z"
+    record = ManagedEntry.from_line(managed["app.ai.deploy_key"])
+    assert record is not None and record.github_updated_at == "2026-11-19T08:00:00Z"
 
 
 class _DropAnswer(httpx.AsyncBaseTransport):
