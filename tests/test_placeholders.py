@@ -696,8 +696,8 @@ def test_code_words_do_not_make_a_key_secret_bearing(key: str, expected: bool) -
 
 
 #: Its own generator, for the same reason as W4_RNG below: with the module's, the secret
-#: drawn here depended on which tests a worker ran first, and a CI run failed when the draw
-#: hit the known gap pinned by the next test.
+#: drawn here depended on which tests a worker ran first (a full run hit the gap the next
+#: test now covers, and failed).
 W3_RNG = random.Random(3033)
 
 
@@ -711,18 +711,29 @@ def test_wild3_rules_never_quote_the_value() -> None:
         (f"credentials('{secret}')", "TOKEN"),
     ]:
         result = classify(value, key)
-        if "changeme" not in value:  # that one's verdict: the known gap pinned below
-            assert result.verdict is not Verdict.SECRET, value
+        assert result.verdict is not Verdict.SECRET, value
         assert secret not in f"{result.kind} {result.reason} {result!r}"
 
 
-@pytest.mark.xfail(strict=True, reason="known gap: a marker word beside a random chunk")
-def test_a_random_chunk_beside_changeme_is_a_placeholder() -> None:
-    """Known gap, pinned so that fixing it shows: the word rule lets at most two unknown
-    *pronounceable* tokens ride along with a marker, so ``vkprdlnk-changeme`` (no vowels)
-    reads as a real value while ``abcdefgh-changeme`` is a placeholder. Measured: 385 of
-    3,000 random eight-letter prefixes (12.8 %) fall in it."""
-    assert classify("vkprdlnk-changeme", "JWT").verdict is Verdict.PLACEHOLDER
+@pytest.mark.parametrize(
+    ("value", "verdict"),
+    [
+        ("vkprdlnk-changeme", Verdict.PLACEHOLDER),
+        ("changeme-vkprdlnk", Verdict.PLACEHOLDER),
+        ('{"secret": "zwsnvvdz-changeme"}', Verdict.PLACEHOLDER),
+        ("qzx_replaceme_vkprdlnk", Verdict.PLACEHOLDER),
+        # More than two non-words, or a weaker marker: still judged by the other rules.
+        ("vkprdlnk-zwsnvvdz-qpdjrjwd-changeme", Verdict.SECRET),
+        ("vkprdlnk-test", Verdict.SECRET),
+    ],
+)
+def test_a_strong_marker_carries_up_to_two_random_chunks(value: str, verdict: Verdict) -> None:
+    """Found by test_wild3_rules_never_quote_the_value on a draw of its own: the word rule
+    let only *pronounceable* unknown tokens ride along with a marker, so
+    ``vkprdlnk-changeme`` (no vowels) read as a real value while ``abcdefgh-changeme`` was a
+    placeholder: 385 of 3,000 random eight-letter prefixes, before the rule; 0 after. No
+    labelled set moved (dev, holdout, wild-wild8 scored before and after)."""
+    assert classify(value, "JWT").verdict is verdict
 
 
 def test_wild3_figures_after_the_rules() -> None:

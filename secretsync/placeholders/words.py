@@ -173,12 +173,20 @@ def sequential(text: str) -> bool:
     return len(low) >= 4 and low.isalnum() and any(seq.startswith(low) for seq in _RUNS_FROM_START)
 
 
+#: Markers no real credential holds as a word of its own: "put the value here".
+_STRONG_MARKERS = ("changeme", "replaceme", "placeholder")
+
+
 def words(value: str, key_tokens: frozenset[str]) -> Classification | None:
     """Placeholder when every token is a known word, or a marker word carries a phrase
     with at most two other plain words in it (``dummy-password-for-timing-only``)."""
     seen: list[str] = []
-    unknown = glue = 0
+    unknown = glue = junk = 0
     account_run: str | None = None
+    # A marker that only ever means "replace me" may carry up to two pieces that are not
+    # words at all (``vkprdlnk-changeme``); checked as a substring first, so a random key
+    # still stops at its first unknown token.
+    strong = any(marker in value.lower() for marker in _STRONG_MARKERS)
     for token in tokens(value):
         if known(token, key_tokens):
             seen.append(token)
@@ -187,8 +195,15 @@ def words(value: str, key_tokens: frozenset[str]) -> Classification | None:
         elif unknown < 2 and _plain_word(token):
             unknown += 1
             account_run = account_run or _split_account(token)
+        elif strong and junk < 2:
+            junk += 1
         else:
             return None
+    if junk:
+        marker = next((t for t in seen if t in _STRONG_MARKERS), None)
+        if marker is None:
+            return None
+        return placeholder(f"word:{marker}", f"placeholder word {marker!r}")
     if not any(len(t) > 2 and not t.isdigit() for t in seen):
         if account_run is not None and unknown == 1 and not seen and not glue:
             why = f"a default built from the account name {account_run!r}"
