@@ -161,6 +161,54 @@ def test_shards_apply_then_two_shards_sync_at_once(org: ServedEmulator, tmp_path
     assert esc_values(emu) == {n: value_of(n) for n in NAMES}
 
 
+def test_push_after_shards_apply_keeps_every_shards_access(
+    org: ServedEmulator, tmp_path: Path
+) -> None:
+    """The map still says ``all`` (the default the fixture seeds); a push after sharding
+    used to write that over the shard's selected list, and the shard's workflow lost the
+    secret. It keeps GitHub's list now, and says so."""
+    emu = org.emulator
+    env = environ(org, tmp_path, SYNC)
+    old = tmp_path / "old.json"
+    old.write_text(json.dumps({n: value_of(n) for n in NAMES}))
+    assert run_cli(["shards", "--apply", "--source", f"json:{old}"], env).code == 0
+    before = {repo: set(workflow_secrets(org, repo)["organization"]) for repo in SYNC}
+    lists = {s["name"]: s["selected_repositories"] for s in emu.state()["github"]["secrets"]}
+
+    rotated = {n: value_of(n) + "-rotated" for n in NAMES}
+    new = tmp_path / "new.json"
+    new.write_text(json.dumps(rotated))
+    pushed = run_cli(["push", "--source", f"json:{new}", "--format", "json"], env)
+    assert pushed.code == 0, pushed.err
+    report = json.loads(pushed.out)
+    assert sorted(report["kept_access"]) == sorted(rotated)
+    assert "150 organization secret(s) kept the repositories GitHub lists" in pushed.err
+
+    assert {repo: set(workflow_secrets(org, repo)["organization"]) for repo in SYNC} == before
+    for stored in emu.state()["github"]["secrets"]:
+        assert stored["visibility"] == "selected"
+        assert stored["selected_repositories"] == lists[stored["name"]]
+        assert stored["value"] == rotated[stored["name"]]
+
+
+def test_push_without_shards_writes_the_maps_visibility(
+    org: ServedEmulator, tmp_path: Path
+) -> None:
+    """No ``sync.repositories``: the map is the truth for access, as before."""
+    emu = org.emulator
+    emu.seed_github_secret(f"orgs/{ORG}", NAMES[0], "x", visibility="selected")
+    env = environ(org, tmp_path, ())
+    path = tmp_path / "secret_map.yaml"
+    path.write_text(map_text((), NAMES[:1]).replace("sync: {repositories: []}\n", ""))
+    values = tmp_path / "v.json"
+    values.write_text(json.dumps({NAMES[0]: value_of(NAMES[0])}))
+    pushed = run_cli(["push", "--source", f"json:{values}", "--format", "json"], env)
+    assert pushed.code == 0, pushed.err
+    assert json.loads(pushed.out)["kept_access"] == []
+    stored = next(s for s in emu.state()["github"]["secrets"] if s["name"] == NAMES[0])
+    assert stored["visibility"] == "private"  # the map's default
+
+
 def test_a_shard_that_meets_another_shards_write_re_reads_and_keeps_both(
     org: ServedEmulator, tmp_path: Path
 ) -> None:

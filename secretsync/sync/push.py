@@ -14,6 +14,12 @@ scope's secrets before writing and, after such a failure, reads the secret once 
 created since, or ``updated_at`` moved on, counts as written (another writer changing the
 same secret at that moment would look the same; GitHub offers no way to tell).
 
+Once the map shards its secrets (``sync.repositories``), who may read an organization
+secret is ``secretsync shards --apply``'s business: a push keeps the repositories GitHub
+lists for a secret that is ``selected`` there, adding the map's own, instead of writing
+the map's visibility over the shard's list (which took the secret away from the shard's
+sync workflow). ``PushReport.kept_access`` names those secrets.
+
 ``dry_run`` stops after those reads: each secret is reported as what it would get (created
 or updated, from where), and nothing is written. The caller may pass its own report and a
 ``written`` callback: progress per secret, and, when the run is interrupted (Ctrl-C), the
@@ -23,7 +29,7 @@ report still says what was written and which write was in flight.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -42,7 +48,7 @@ from secretsync.sync.sources import SourceValues
 
 if TYPE_CHECKING:
     from secretsync.clients import GitHubClient
-    from secretsync.clients.github import Visibility
+    from secretsync.clients.github import SecretMeta, Visibility
     from secretsync.map.model import Secret, SecretMap
 
 __all__ = ["PlannedWrite", "PushReport", "push_secrets", "select_secrets"]
@@ -80,6 +86,9 @@ class PushReport:
     dry_run: bool = False
     planned: list[PlannedWrite] = field(default_factory=list)  # what a dry run would do
     in_flight: str | None = None  # the write under way when the run was interrupted
+    # Organization secrets whose selected repositories (the shards') were kept as GitHub
+    # lists them, the map's own added.
+    kept_access: list[str] = field(default_factory=list)
 
     def as_json(self) -> dict[str, object]:
         return {
@@ -94,6 +103,7 @@ class PushReport:
             "dry_run": self.dry_run,
             "planned": [write.as_json() for write in self.planned],
             "in_flight": self.in_flight,
+            "kept_access": self.kept_access,
         }
 
 
@@ -153,7 +163,10 @@ async def push_secrets(
             hint="fix the values at their source, or pass --allow-placeholders",
         )
     writes = await _resolve(gh, smap, todo)
-    before = await _updated_times(gh, writes)
+    existing = await _existing(gh, writes)
+    before = {key: meta.updated_at for key, meta in existing.items()}
+    if smap.sync_repositories:
+        writes = await _keep_shard_access(gh, smap, writes, existing, report)
     if dry_run:
         for write in writes:
             exists = f"{write.scope.key}:{write.secret.name.upper()}" in before
@@ -190,13 +203,35 @@ async def push_secrets(
     return report
 
 
-async def _updated_times(gh: GitHubClient, writes: Sequence[_Write]) -> dict[str, datetime]:
-    """``updated_at`` of every secret already in the scopes written to, by scope and name."""
-    times: dict[str, datetime] = {}
+async def _existing(gh: GitHubClient, writes: Sequence[_Write]) -> dict[str, SecretMeta]:
+    """Every secret already in the scopes written to, by scope and upper-case name."""
+    found: dict[str, SecretMeta] = {}
     for scope in {w.scope.key: w.scope for w in writes}.values():
         for meta in await gh.list_secrets(scope):
-            times[f"{scope.key}:{meta.name.upper()}"] = meta.updated_at
-    return times
+            found[f"{scope.key}:{meta.name.upper()}"] = meta
+    return found
+
+
+async def _keep_shard_access(
+    gh: GitHubClient,
+    smap: SecretMap,
+    writes: Sequence[_Write],
+    existing: dict[str, SecretMeta],
+    report: PushReport,
+) -> list[_Write]:
+    """The writes, each organization secret that is ``selected`` in GitHub keeping the
+    repositories listed there (the map's ``selected`` ones added): see the module text."""
+    kept: list[_Write] = []
+    for write in writes:
+        meta = existing.get(f"{write.scope.key}:{write.secret.name.upper()}")
+        if write.secret.github.scope != "org" or meta is None or meta.visibility != "selected":
+            kept.append(write)
+            continue
+        listed = await gh.list_selected_repositories(smap.github_org, meta.name)
+        ids = sorted({repo.id for repo in listed} | set(write.selected or ()))
+        kept.append(replace(write, visibility="selected", selected=ids))
+        report.kept_access.append(write.secret.name)
+    return kept
 
 
 async def _landed(gh: GitHubClient, write: _Write, before: dict[str, datetime]) -> bool | None:

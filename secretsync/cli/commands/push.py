@@ -18,7 +18,7 @@ from secretsync.cli.app import App
 from secretsync.cli.options import add_format, add_output, add_source, check_environment
 from secretsync.cli.progress import progress
 from secretsync.clients import esc_from_env, github_from_env
-from secretsync.errors import UsageError
+from secretsync.errors import UsageError, listing
 from secretsync.sync.push import PushReport, push_secrets, select_secrets
 from secretsync.sync.sources import ESC_PREFIX, SourceValues, load_esc_source, load_source
 
@@ -141,6 +141,11 @@ def run(args: argparse.Namespace, app: App) -> int:
         app.write_output(json.dumps(report.as_json(), indent=2), args.output)
     else:
         app.write_output(_text(report), args.output)
+    if report.kept_access:
+        app.info(
+            f"{len(report.kept_access)} organization secret(s) kept the repositories GitHub "
+            f"lists for them (the map shards its secrets): {listing(report.kept_access)}"
+        )
     for name in report.missing:
         why = report.unreadable.get(name)
         line = f"{name}: {why}; not pushed" if why else f"{name} is not in the source; not pushed"
