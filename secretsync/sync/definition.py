@@ -344,7 +344,7 @@ class _NodeTree:
                 yield str(pair[0].value), pair[1]
 
     def items(self, mapping: Any) -> list[tuple[str, Any]]:
-        scalar = yaml.ScalarNode  # a comprehension: this runs for every bookkeeping record
+        scalar = yaml.ScalarNode  # a comprehension: big mappings are read whole
         return [(str(p[0].value), p[1]) for p in mapping.value if p and type(p[0]) is scalar]
 
     def first_items(self, mapping: Any, count: int) -> list[tuple[str, Any]]:
