@@ -145,22 +145,15 @@ class _Where:
         return self._path
 
 
-class _Node:
-    """What every node has: its span, and its property path, worked out when first asked
-    for (from the container's path and the key), since most paths are never shown."""
+class _Node(_Where):
+    """What every node has: its place (its property path, worked out when first asked for,
+    since most paths are never shown) and its span."""
 
-    __slots__ = ("_path", "key", "span", "up")
+    __slots__ = ("span",)
 
     def __init__(self, span: Span, up: _Where | None, key: str | int) -> None:
-        self.span, self.up, self.key = span, up, key
-        self._path: str | None = None if up is not None else ""
-
-    @property
-    def path(self) -> str:
-        if self._path is None:
-            assert self.up is not None
-            self._path = _key_path(self.up.path, self.key)
-        return self._path
+        super().__init__(up, key)
+        self.span = span
 
 
 class Scalar(_Node):
