@@ -129,13 +129,14 @@ async def test_real_time_pacing_at_the_service_budget(
         await gh.public_key(ORG)
         for i in range(15):
             await gh.put_secret(ORG, f"S_{i:02d}", "v")
-    assert _put_statuses(served.emulator) == [201] * 15  # never pushed back, each landed once
-    # The real-clock pacer waits through the client's sleep and never asks for more than one
-    # interval (0.1 s at 600 a minute). How much it waits depends on how fast the machine
-    # is (a loaded one may need no wait at all), so only the bound is checked; the spacing
-    # itself is checked on a fake clock above.
-    assert len(slept) <= 15
-    assert all(seconds <= 0.1 + 1e-9 for seconds in slept), slept
+    # The work done: the service, counting writes per minute, never pushed back, and each
+    # write landed once; one key read served every write. How long the pacer waits depends
+    # on how fast the machine is (a loaded one may need no wait at all), so no duration is
+    # checked here: the spacing itself is checked on a fake clock above.
+    assert _put_statuses(served.emulator) == [201] * 15
+    methods = [e["method"] for e in served.emulator.request_log()]
+    assert methods == ["GET"] + ["PUT"] * 15
+    assert len(slept) <= 15  # at most one wait per write, all through the client's sleep
 
 
 @respx.mock
