@@ -242,6 +242,10 @@ def _json_body(req: EmuRequest) -> Any:
     """The parsed JSON body, ``None`` when there is none (an optional body)."""
     if not req.body.strip():
         return None
+    return _parsed(req)
+
+
+def _parsed(req: EmuRequest) -> Any:
     try:
         return req.json()
     except (UnicodeDecodeError, json.JSONDecodeError):
@@ -253,14 +257,7 @@ def _json_body(req: EmuRequest) -> Any:
 
 
 def _json_object(req: EmuRequest) -> dict[str, Any]:
-    try:
-        body = req.json()
-    except (UnicodeDecodeError, json.JSONDecodeError):
-        raise GitHubError(
-            400,
-            "Problems parsing JSON",
-            "https://docs.github.com/rest/overview/resources-in-the-rest-api",
-        ) from None
+    body = _parsed(req)
     if not isinstance(body, dict):
         raise GitHubError(400, "Problems parsing JSON")
     return body

@@ -26,10 +26,6 @@ from secretsync.placeholders.verdict import Classification, placeholder
 __all__ = ["boolean", "non_value"]
 
 
-def _words(text: str) -> frozenset[str]:
-    return frozenset(text.split())
-
-
 _BOOLEANS = frozenset(("true", "false", "yes", "no"))
 #: Keys whose value is the secret itself (``DB_PASSWORD``), not a switch about credentials
 #: (``CORS_CREDENTIALS=true``, ``withCredentials``).
@@ -38,7 +34,7 @@ _VALUE_NOUNS = frozenset(
 )
 #: Function words of the languages people write configuration comments in: the mark of a
 #: sentence, which a passphrase of chosen words lacks.
-_FUNCTION_WORDS = _words(
+_FUNCTION_WORDS = vocab.wordset(
     "the a an your my our for of to here this that with from is be will should must "
     "de del la le les el los las un una des du et y o ou ici aqui aquí para por su sus tu "
     "votre vos ton ta notre der die das den dem ein eine und oder hier ihr ihre ihren dein "
@@ -49,7 +45,7 @@ _WORD = lazy_compile(r"[^\W\d_]+")
 #: Words joined by separators (``carbon-tracker-api-key``), not a PascalCase type name.
 _SEPARATED = lazy_compile(r"[A-Za-z0-9]+(?:[_.-][A-Za-z0-9]+)+")
 _UPPER_NAME = lazy_compile(r"[A-Z][A-Z0-9]+(?:_[A-Z][A-Z0-9]+){2,}")
-_CREDENTIAL_WORDS = _words(
+_CREDENTIAL_WORDS = vocab.wordset(
     "password passwd pass pwd secret token key apikey credential credentials"
 )
 _COUNTING_DOWN = ("9876543210", "0987654321", "zyxwvutsrqponmlkjihgfedcba", "poiuytrewq")

@@ -12,11 +12,9 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import PurePosixPath
 
+from secretsync.placeholders.vocabulary import wordset
+
 __all__ = ["TOOL_TEMPLATES", "rendered_templates"]
-
-
-def _words(text: str) -> frozenset[str]:
-    return frozenset(text.split())
 
 
 #: Classifier kinds (``template:<name>``) that some tool fills in.
@@ -39,20 +37,20 @@ _ALL = TOOL_TEMPLATES
 #: left-over markup, as before.
 _IN_CODE = TOOL_TEMPLATES - {"template:erb"}
 #: Suffixes of files that exist to be rendered by a template engine.
-_TEMPLATE_SUFFIXES = _words(
+_TEMPLATE_SUFFIXES = wordset(
     ".j2 .jinja .jinja2 .tpl .tmpl .gotmpl .mustache .hbs .handlebars .liquid .erb .ctmpl"
     " .njk .twig .in .gtpl"
 )
 #: Folders whose files a tool renders: a Helm chart's or an Ansible role's ``templates/``,
 #: a Backstage/cookiecutter skeleton.
-_TEMPLATE_DIRS = _words("templates template _templates skeleton")
-_CI_FILES = _words(
+_TEMPLATE_DIRS = wordset("templates template _templates skeleton")
+_CI_FILES = wordset(
     ".gitlab-ci.yml azure-pipelines.yml azure-pipelines.yaml bitbucket-pipelines.yml"
     " jenkinsfile .drone.yml .travis.yml cloudbuild.yaml cloudbuild.yml buildspec.yml"
 )
-_SHELL_SUFFIXES = _words(".sh .bash .zsh .ksh .mk .ps1")
-_SHELL_NAMES = _words("makefile gnumakefile dockerfile containerfile justfile")
-_CONFIGPARSER_SUFFIXES = _words(".ini .cfg .conf")
+_SHELL_SUFFIXES = wordset(".sh .bash .zsh .ksh .mk .ps1")
+_SHELL_NAMES = wordset("makefile gnumakefile dockerfile containerfile justfile")
+_CONFIGPARSER_SUFFIXES = wordset(".ini .cfg .conf")
 
 
 @lru_cache(maxsize=1024)

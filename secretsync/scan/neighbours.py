@@ -13,16 +13,13 @@ from collections.abc import Iterable
 
 from secretsync._lazyre import lazy_compile
 from secretsync.placeholders import words
+from secretsync.placeholders.vocabulary import wordset
 
 __all__ = ["NAME_TAILS", "derived_from_names", "names_of"]
 
 
-def _words(text: str) -> frozenset[str]:
-    return frozenset(text.split())
-
-
 #: The last word of a key whose value names the block (not a credential).
-NAME_TAILS = _words(
+NAME_TAILS = wordset(
     "user username usr login name db database dbname schema namespace service image app"
     " appname project realm container vhost"
 )

@@ -11,31 +11,28 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path, PurePath
 
 from secretsync.errors import UsageError
+from secretsync.placeholders.vocabulary import wordset
 
 __all__ = ["discover", "placeholders_expected", "skip_reason"]
 
 
-def _words(text: str) -> frozenset[str]:
-    return frozenset(text.split())
-
-
-_LOCK_FILES = _words(
+_LOCK_FILES = wordset(
     "package-lock.json npm-shrinkwrap.json yarn.lock pnpm-lock.yaml poetry.lock pipfile.lock"
     " cargo.lock composer.lock gemfile.lock go.sum uv.lock pdm.lock bun.lockb flake.lock"
     " packages.lock.json podfile.lock mix.lock pubspec.lock"
 )
-_BINARY_SUFFIXES = _words(
+_BINARY_SUFFIXES = wordset(
     ".png .jpg .jpeg .gif .ico .bmp .tif .tiff .webp .psd .pdf .zip .gz .tgz .bz2 .xz .7z"
     " .rar .jar .war .class .so .dylib .dll .exe .o .a .lib .pyc .pyo .whl .egg .woff"
     " .woff2 .ttf .otf .eot .mp3 .mp4 .mov .avi .webm .wav .ogg .sqlite .db .bin .pkl"
     " .npy .parquet .der .p12 .pfx .keystore .jks"
 )
 _MINIFIED_SUFFIXES = (".min.js", ".min.css", ".js.map", ".css.map", ".lock")
-_VENDORED_DIRS = _words(
+_VENDORED_DIRS = wordset(
     "node_modules vendor third_party site-packages .git .venv venv __pycache__ .tox"
     " .mypy_cache .ruff_cache .pytest_cache .hypothesis .nox .eggs bower_components"
 )
-_EXPECTED_DIRS = _words(
+_EXPECTED_DIRS = wordset(
     "test tests testing __tests__ spec specs fixtures testdata test_data examples docs doc"
 )
 _DOC_SUFFIXES = (".md", ".markdown", ".rst", ".txt", ".adoc")

@@ -33,6 +33,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from secretsync._lazyre import lazy_compile
+from secretsync.placeholders.vocabulary import wordset
 from secretsync.scan.formats import Candidate, extract, format_of
 from secretsync.scan.kinds import TOOL_TEMPLATES, rendered_templates
 from secretsync.scan.neighbours import NAME_TAILS, derived_from_names, names_of
@@ -54,10 +55,6 @@ __all__ = [
 ]
 
 
-def _words(text: str) -> frozenset[str]:
-    return frozenset(text.split())
-
-
 MAX_FILE_BYTES = 1024 * 1024
 RULES = ("placeholder", "empty-value", "hardcoded-secret")
 _SUPPRESS = lazy_compile(r"secretsync:\s*ignore\b")
@@ -71,12 +68,12 @@ _FILLED_BY_TOOLS = rendered_templates("x.py", "code")
 #: Formats whose files are deployed configuration: an empty credential there is a finding.
 _CONFIG_FORMATS = frozenset(("env", "yaml", "json", "toml"))
 #: Last words of keys whose value is a locator that may carry a credential.
-_LOCATOR_TAILS = _words(
+_LOCATOR_TAILS = wordset(
     "url urls uri uris dsn conn connection connstr connectionstring webhook hook broker "
     "backend endpoint addr address server"
 )
 #: Keys of a Kubernetes Secret that name or locate rather than authenticate.
-_SECRET_DOC_PLAIN = NAME_TAILS | _words(
+_SECRET_DOC_PLAIN = NAME_TAILS | wordset(
     "host hostname port region id email mail domain bucket account org organization tenant "
     "crt cert certificate ca version env environment mode level origin origins from to "
     "number phone sid path file dir timeout ttl type enabled"

@@ -438,6 +438,16 @@ class _NodeTree:
 _Tree = _RuamelTree | _NodeTree
 
 
+def _encoding(value: str) -> dict[str, Any]:
+    """What sync writes for ``value``, as plain data: an ``fn::secret`` literal, or, when
+    the value holds a ``$`` (ESC would read it as interpolation), its Base64 under
+    ``fn::fromBase64``."""
+    if "$" not in value:
+        return {SECRET_FN: value}
+    encoded = base64.b64encode(value.encode("utf-8")).decode("ascii")
+    return {BASE64_FN: {SECRET_FN: encoded}}
+
+
 class EscDefinition:
     """One environment's YAML definition, editable in place; ``dump()`` gives it back."""
 
@@ -575,12 +585,7 @@ class EscDefinition:
         """True when ``path`` holds ``value`` in exactly the encoding sync would write
         (:meth:`_encode`, compared as plain data rather than built to compare)."""
         node = self._at(path)
-        if node is None:
-            return False
-        if "$" not in value:
-            return bool(self._plain(node) == {SECRET_FN: value})
-        encoded = base64.b64encode(value.encode("utf-8")).decode("ascii")
-        return bool(self._plain(node) == {BASE64_FN: {SECRET_FN: encoded}})
+        return node is not None and bool(self._plain(node) == _encoding(value))
 
     def env_var_target(self, name: str) -> str | None:
         """The ``${...}`` text ``environmentVariables.<name>`` holds, or None."""
@@ -635,10 +640,13 @@ class EscDefinition:
         # Double quotes with escapes: the one YAML style no parser (1.1 or 1.2) reads
         # differently, whatever the value holds (``yes``, U+2028, a trailing space).
         tree = self._tree
-        if "$" not in value:
-            return tree.new_map([(SECRET_FN, tree.string(value))])
-        encoded = base64.b64encode(value.encode("utf-8")).decode("ascii")
-        return tree.new_map([(BASE64_FN, tree.new_map([(SECRET_FN, tree.string(encoded))]))])
+
+        def build(plain: dict[str, Any] | str) -> Any:
+            if isinstance(plain, str):
+                return tree.string(plain)
+            return tree.new_map([(key, build(inner)) for key, inner in plain.items()])
+
+        return build(_encoding(value))
 
     def _mapping(self, *keys: str) -> Any:
         """The mapping at ``keys``, created (replacing any non-mapping) where missing.

@@ -28,6 +28,7 @@ report still says what was written and which write was in flight.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -221,14 +222,26 @@ async def _keep_shard_access(
 ) -> list[_Write]:
     """The writes, each organization secret that is ``selected`` in GitHub keeping the
     repositories listed there (the map's ``selected`` ones added): see the module text."""
-    kept: list[_Write] = []
-    for write in writes:
+
+    def selected_in_github(write: _Write) -> SecretMeta | None:
         meta = existing.get(f"{write.scope.key}:{write.secret.name.upper()}")
         if write.secret.github.scope != "org" or meta is None or meta.visibility != "selected":
+            return None
+        return meta
+
+    metas = [selected_in_github(write) for write in writes]
+    # One list per such secret (GitHub has no call for several), read concurrently.
+    lists = iter(
+        await asyncio.gather(
+            *(gh.list_selected_repositories(smap.github_org, m.name) for m in metas if m)
+        )
+    )
+    kept: list[_Write] = []
+    for write, meta in zip(writes, metas, strict=True):
+        if meta is None:
             kept.append(write)
             continue
-        listed = await gh.list_selected_repositories(smap.github_org, meta.name)
-        ids = sorted({repo.id for repo in listed} | set(write.selected or ()))
+        ids = sorted({repo.id for repo in next(lists)} | set(write.selected or ()))
         kept.append(replace(write, visibility="selected", selected=ids))
         report.kept_access.append(write.secret.name)
     return kept
